@@ -61,6 +61,36 @@ func New(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(contextHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
+// NewSplit returns a JSON logger that writes records below Error to out and Error records to
+// errOut. Under the Functions host stdout lines are logged as Information and stderr lines as
+// Error, so this keeps the host's view of severity right and stderr empty while all is well.
+func NewSplit(out, errOut io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	return slog.New(contextHandler{splitHandler{
+		low:  slog.NewJSONHandler(out, opts),
+		high: slog.NewJSONHandler(errOut, opts),
+	}})
+}
+
+type splitHandler struct{ low, high slog.Handler }
+
+func (h splitHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.low.Enabled(ctx, l) }
+
+func (h splitHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		return h.high.Handle(ctx, r)
+	}
+	return h.low.Handle(ctx, r)
+}
+
+func (h splitHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return splitHandler{h.low.WithAttrs(attrs), h.high.WithAttrs(attrs)}
+}
+
+func (h splitHandler) WithGroup(name string) slog.Handler {
+	return splitHandler{h.low.WithGroup(name), h.high.WithGroup(name)}
+}
+
 // NewHandler wraps h so records carry the context's attributes; for callers that choose their
 // own output format.
 func NewHandler(h slog.Handler) slog.Handler { return contextHandler{h} }

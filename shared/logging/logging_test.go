@@ -58,3 +58,16 @@ func TestParseLevel(t *testing.T) {
 		require.Equal(t, tt.want, got)
 	}
 }
+
+func TestSplitSendsOnlyErrorsToErrOut(t *testing.T) {
+	var out, errOut bytes.Buffer
+	log := NewSplit(&out, &errOut, slog.LevelInfo).With("component", "x")
+	ctx := With(context.Background(), slog.String(KeyInvocationID, "inv-9"))
+	log.InfoContext(ctx, "fine")
+	log.WarnContext(ctx, "careful")
+	log.ErrorContext(ctx, "broken")
+	require.Equal(t, 2, bytes.Count(out.Bytes(), []byte("\n")))
+	require.Equal(t, 1, bytes.Count(errOut.Bytes(), []byte("\n")))
+	require.Contains(t, errOut.String(), `"invocation_id":"inv-9"`)
+	require.Contains(t, errOut.String(), `"component":"x"`)
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/meetingminutes/minutes/shared/config"
+	"github.com/meetingminutes/minutes/shared/migrate"
+)
+
+func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
+		return usagef("usage: handler migrate up|status")
+	}
+	dsn := cfg.Database.MigrationsURL
+	if !dsn.IsSet() {
+		return &config.Error{Key: "MIGRATIONS_DATABASE_URL", Reason: "not set (nor DATABASE_URL)"}
+	}
+	switch args[0] {
+	case "up":
+		res, err := migrate.Up(ctx, dsn.Reveal(), migrate.SetControl, migrate.SetTenant)
+		if err != nil {
+			return fmt.Errorf("migrate up: %w", err)
+		}
+		for _, r := range res {
+			applied := "nothing to apply"
+			if len(r.Applied) > 0 {
+				applied = "applied " + joinInts(r.Applied)
+			}
+			fmt.Fprintf(stdout, "%s: version %d (%s)\n", r.Set, r.Current, applied)
+		}
+	case "status":
+		st, err := migrate.Status(ctx, dsn.Reveal(), migrate.SetControl, migrate.SetTenant)
+		if err != nil {
+			return fmt.Errorf("migrate status: %w", err)
+		}
+		for _, s := range st {
+			pending := "up to date"
+			if len(s.Pending) > 0 {
+				pending = "pending " + joinInts(s.Pending)
+			}
+			fmt.Fprintf(stdout, "%s: version %d of %d (%s)\n", s.Set, s.Current, s.Latest, pending)
+		}
+	}
+	return nil
+}
+
+func joinInts(v []int64) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}

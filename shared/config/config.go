@@ -1,0 +1,341 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/meetingminutes/minutes/shared/logging"
+)
+
+// Config is the whole process configuration.
+type Config struct {
+	// HostPort is FUNCTIONS_CUSTOMHANDLER_PORT, set by the Functions host; serve listens on
+	// 127.0.0.1 at it. 0 when unset (required by serve only).
+	HostPort int
+	// Port is PORT, the standalone listen port. Default 8080.
+	Port int
+	// ListenHost is LISTEN_HOST, the standalone listen address. Default "" (every interface,
+	// as containers need); make run sets 127.0.0.1.
+	ListenHost string
+	// PublicBaseURL is PUBLIC_BASE_URL, how users reach us (links in mail, OIDC redirects).
+	PublicBaseURL *url.URL
+	// LogLevel is LOG_LEVEL: debug, info (default), warn, error.
+	LogLevel slog.Level
+	// ShutdownTimeout is SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight invocations.
+	// Default 30s.
+	ShutdownTimeout time.Duration
+	// InvocationTimeout is INVOCATION_TIMEOUT: the deadline of one queue or timer invocation,
+	// below host.json's functionTimeout (10 min). Default 9m.
+	InvocationTimeout time.Duration
+	// DevAuth is DEV_AUTH=1: the loopback-only local sign-in for make run.
+	DevAuth bool
+
+	Database Database
+	Blob     Blob
+	Queue    Queue
+	Stripe   Stripe
+	// LicenseKey is LICENSE_KEY: the self-hosted license token, or a path to a file holding it.
+	LicenseKey Secret
+}
+
+// Database is the PostgreSQL configuration.
+type Database struct {
+	// URL is DATABASE_URL, the runtime connection as minutes_app.
+	URL Secret
+	// MigrationsURL is MIGRATIONS_DATABASE_URL, the owner connection for migrate; falls back
+	// to URL.
+	MigrationsURL Secret
+	// MaxConns is DATABASE_MAX_CONNS, the pool size. Default 10.
+	MaxConns int
+}
+
+// Blob is where transcripts and documents are stored.
+type Blob struct {
+	// Dir is BLOB_DIR, a local directory (standalone and self-hosted).
+	Dir string
+	// AccountURL is AZURE_STORAGE_BLOB_URL (identity-based access).
+	AccountURL *url.URL
+	// ConnectionString is AZURE_STORAGE_CONNECTION_STRING (Azurite, key-based access).
+	ConnectionString Secret
+}
+
+// QueueBackend names where queue messages travel.
+type QueueBackend string
+
+// Queue backends.
+const (
+	QueueAuto       QueueBackend = ""
+	QueueServiceBus QueueBackend = "servicebus"
+	QueuePostgres   QueueBackend = "postgres"
+)
+
+// Queue configures the queue.
+type Queue struct {
+	// Backend is QUEUE_BACKEND: servicebus, postgres, or empty to choose Service Bus when it
+	// is configured and PostgreSQL otherwise.
+	Backend QueueBackend
+	// ServiceBusNamespace is SERVICEBUS_NAMESPACE (identity-based), e.g.
+	// sb-mm.servicebus.windows.net.
+	ServiceBusNamespace string
+	// ServiceBusConnectionString is ServiceBusConnection, the connection string the host's
+	// trigger also uses.
+	ServiceBusConnectionString Secret
+}
+
+// Stripe configures billing.
+type Stripe struct {
+	// SecretKey is STRIPE_SECRET_KEY.
+	SecretKey Secret
+	// WebhookSecret is STRIPE_WEBHOOK_SECRET.
+	WebhookSecret Secret
+	// APIBase is STRIPE_API_BASE (stripe-mock in tests); nil means Stripe's own.
+	APIBase *url.URL
+}
+
+// Error is a configuration error naming the key at fault.
+type Error struct {
+	Key    string
+	Reason string
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Reason }
+
+// Lookup reads one variable, like os.LookupEnv.
+type Lookup func(key string) (string, bool)
+
+// FromEnv parses the process environment.
+func FromEnv() (*Config, error) { return Load(os.LookupEnv) }
+
+// Load parses the configuration from lookup. The error is an *Error for the first bad key.
+func Load(lookup Lookup) (*Config, error) {
+	p := parser{lookup: lookup}
+	c := &Config{
+		HostPort:          p.port("FUNCTIONS_CUSTOMHANDLER_PORT", 0),
+		Port:              p.port("PORT", 8080),
+		ListenHost:        p.host("LISTEN_HOST"),
+		PublicBaseURL:     p.url("PUBLIC_BASE_URL", "http", "https"),
+		LogLevel:          p.level("LOG_LEVEL"),
+		ShutdownTimeout:   p.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
+		InvocationTimeout: p.duration("INVOCATION_TIMEOUT", 9*time.Minute),
+		DevAuth:           p.boolean("DEV_AUTH"),
+		Database: Database{
+			URL:           p.postgres("DATABASE_URL"),
+			MigrationsURL: p.postgres("MIGRATIONS_DATABASE_URL"),
+			MaxConns:      p.integer("DATABASE_MAX_CONNS", 10, 1, 1000),
+		},
+		Blob: Blob{
+			Dir:              p.str("BLOB_DIR"),
+			AccountURL:       p.url("AZURE_STORAGE_BLOB_URL", "https", "http"),
+			ConnectionString: Secret(p.str("AZURE_STORAGE_CONNECTION_STRING")),
+		},
+		Queue: Queue{
+			Backend:                    QueueBackend(p.oneOf("QUEUE_BACKEND", "", "servicebus", "postgres")),
+			ServiceBusNamespace:        p.str("SERVICEBUS_NAMESPACE"),
+			ServiceBusConnectionString: Secret(p.str("ServiceBusConnection")),
+		},
+		Stripe: Stripe{
+			SecretKey:     Secret(p.str("STRIPE_SECRET_KEY")),
+			WebhookSecret: Secret(p.str("STRIPE_WEBHOOK_SECRET")),
+			APIBase:       p.url("STRIPE_API_BASE", "https", "http"),
+		},
+		LicenseKey: Secret(p.str("LICENSE_KEY")),
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if c.Database.MigrationsURL == "" {
+		c.Database.MigrationsURL = c.Database.URL
+	}
+	if c.Blob.Dir != "" {
+		abs, err := filepath.Abs(c.Blob.Dir)
+		if err != nil {
+			return nil, &Error{"BLOB_DIR", err.Error()}
+		}
+		c.Blob.Dir = abs
+	}
+	if c.Queue.Backend == QueueServiceBus && c.Queue.ServiceBusNamespace == "" && !c.Queue.ServiceBusConnectionString.IsSet() {
+		return nil, &Error{"QUEUE_BACKEND", "servicebus needs SERVICEBUS_NAMESPACE or ServiceBusConnection"}
+	}
+	return c, nil
+}
+
+// RequireHostPort checks the setting serve cannot run without.
+func (c *Config) RequireHostPort() error {
+	if c.HostPort == 0 {
+		return &Error{"FUNCTIONS_CUSTOMHANDLER_PORT", "not set (the Functions host sets it; use 'handler standalone' outside Azure)"}
+	}
+	return nil
+}
+
+// QueueBackend resolves Auto to the backend in use, or "" when none is configured.
+func (c *Config) QueueBackend() QueueBackend {
+	switch {
+	case c.Queue.Backend != QueueAuto:
+		return c.Queue.Backend
+	case c.Queue.ServiceBusNamespace != "" || c.Queue.ServiceBusConnectionString.IsSet():
+		return QueueServiceBus
+	case c.Database.URL.IsSet():
+		return QueuePostgres
+	}
+	return QueueAuto
+}
+
+type parser struct {
+	lookup Lookup
+	err    error
+}
+
+func (p *parser) fail(key, format string, args ...any) {
+	if p.err == nil {
+		p.err = &Error{Key: key, Reason: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (p *parser) str(key string) string {
+	v, _ := p.lookup(key)
+	return strings.TrimSpace(v)
+}
+
+func (p *parser) port(key string, def int) int {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		p.fail(key, "not a port number: %q", clip(v))
+		return def
+	}
+	return n
+}
+
+func (p *parser) integer(key string, def, min, max int) int {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.fail(key, "want a whole number from %d to %d, got %q", min, max, clip(v))
+		return def
+	}
+	return n
+}
+
+func (p *parser) host(key string) string {
+	v := p.str(key)
+	if v == "" || v == "localhost" {
+		return v
+	}
+	if net.ParseIP(strings.Trim(v, "[]")) == nil {
+		p.fail(key, "not an IP address: %q", clip(v))
+	}
+	return strings.Trim(v, "[]")
+}
+
+func (p *parser) url(key string, schemes ...string) *url.URL {
+	v := p.str(key)
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		p.fail(key, "not an absolute URL: %q", clip(v))
+		return nil
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return u
+		}
+	}
+	p.fail(key, "scheme %q not allowed (want %s)", u.Scheme, strings.Join(schemes, " or "))
+	return nil
+}
+
+// postgres validates a connection string without echoing it: it may hold a password.
+func (p *parser) postgres(key string) Secret {
+	v := p.str(key)
+	if v == "" {
+		return ""
+	}
+	if _, err := pgconn.ParseConfig(v); err != nil {
+		var pe *pgconn.ParseConfigError
+		reason := "not a PostgreSQL connection string"
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			reason += " (" + redactURL(pe.Unwrap().Error()) + ")"
+		}
+		p.fail(key, "%s", reason)
+		return ""
+	}
+	return Secret(v)
+}
+
+func (p *parser) level(key string) slog.Level {
+	l, err := logging.ParseLevel(p.str(key))
+	if err != nil {
+		p.fail(key, "%v", err)
+	}
+	return l
+}
+
+func (p *parser) duration(key string, def time.Duration) time.Duration {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(key, "not a positive duration like 30s or 5m: %q", clip(v))
+		return def
+	}
+	return d
+}
+
+func (p *parser) boolean(key string) bool {
+	switch strings.ToLower(p.str(key)) {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	}
+	p.fail(key, "want 1 or 0, got %q", clip(p.str(key)))
+	return false
+}
+
+func (p *parser) oneOf(key string, allowed ...string) string {
+	v := strings.ToLower(p.str(key))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(key, "want one of %s, got %q", strings.Join(allowed[1:], ", "), clip(v))
+	return ""
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// redactURL drops anything that looks like user:password@ from a parse error message.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if j := strings.Index(s[i+3:], "@"); j >= 0 {
+			return s[:i+3] + "…@" + s[i+3+j+1:]
+		}
+	}
+	return s
+}

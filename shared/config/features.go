@@ -1,0 +1,46 @@
+package config
+
+// Feature is one capability of the product and whether its configuration is present.
+type Feature struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+	// Reason says, when disabled, which settings would enable it.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Feature names, as /api/health reports them.
+const (
+	FeatureDatabase = "database"
+	FeatureQueue    = "queue"
+	FeatureBlob     = "blob"
+	FeatureBilling  = "billing"
+	FeatureLicense  = "license"
+)
+
+// Features lists every feature in a fixed order with its state.
+func (c *Config) Features() []Feature {
+	f := func(name string, on bool, reason string) Feature {
+		if on {
+			reason = ""
+		}
+		return Feature{Name: name, Enabled: on, Reason: reason}
+	}
+	return []Feature{
+		f(FeatureDatabase, c.Database.URL.IsSet(), "DATABASE_URL is not set"),
+		f(FeatureQueue, c.QueueBackend() != QueueAuto, "set SERVICEBUS_NAMESPACE or ServiceBusConnection, or DATABASE_URL for the PostgreSQL queue"),
+		f(FeatureBlob, c.Blob.Dir != "" || c.Blob.AccountURL != nil || c.Blob.ConnectionString.IsSet(),
+			"set BLOB_DIR, AZURE_STORAGE_BLOB_URL or AZURE_STORAGE_CONNECTION_STRING"),
+		f(FeatureBilling, c.Stripe.SecretKey.IsSet() && c.Stripe.WebhookSecret.IsSet(), "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are not both set"),
+		f(FeatureLicense, c.LicenseKey.IsSet(), "LICENSE_KEY is not set"),
+	}
+}
+
+// Feature returns the named feature's state.
+func (c *Config) Feature(name string) Feature {
+	for _, f := range c.Features() {
+		if f.Name == name {
+			return f
+		}
+	}
+	return Feature{Name: name, Reason: "unknown feature"}
+}
