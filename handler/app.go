@@ -98,6 +98,11 @@ func (a *app) mount(f function) error {
 				return fmt.Errorf("mount %s: %w", f.name, err)
 			}
 		}
+		if a.mode == modeFunctions {
+			// Should forwarding ever be off (a host.json override), the host sends the request
+			// as an envelope to /{Name}; the same handler answers it through Outputs.res.
+			return a.router.Envelope(f.name, a.adapter.HTTPEnvelope(f.name, "req", "res", h))
+		}
 	case kindQueue:
 		if a.mode == modeFunctions {
 			return a.router.Envelope(f.name, a.adapter.Queue(f.name, f.binding, f.msg))
