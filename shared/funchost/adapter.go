@@ -1,9 +1,8 @@
 package funchost
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,9 +114,7 @@ func InvocationID(r *http.Request) string {
 	if id := r.Header.Get(InvocationHeader); id != "" && len(id) <= 64 {
 		return id
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return NewInvocationID()
 }
 
 // Reply is the default-mode response body the host parses.
@@ -158,6 +155,7 @@ func (a *Adapter) envelope(w http.ResponseWriter, r *http.Request, function stri
 	ctx = logging.With(r.Context(), slog.String(logging.KeyInvocationID, invocation), slog.String(logging.KeyFunction, function))
 	w.Header().Set("X-Invocation-Id", invocation)
 	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, failure{"envelope paths take POST", invocation})
 		return ctx, nil, nil, false
 	}
@@ -189,6 +187,15 @@ func (a *Adapter) Queue(function, binding string, fn MessageFunc) http.Handler {
 			m = Message{Body: body, DeliveryCount: 1}
 		} else if m, err = DecodeMessage(env, binding); err != nil {
 			err = Poison(err)
+			if m.Body == nil {
+				// No message body to keep: park the whole envelope, so nothing is lost.
+				m.Body = body
+			}
+		}
+		if err == nil && !isJSONObject(m.Body) {
+			// Every message our functions exchange is a JSON object; anything else can never
+			// succeed, whichever function it was sent to.
+			err = Poison(errors.New("message body is not a JSON object"))
 		}
 		ctx = logging.With(ctx, slog.String(logging.KeyMessageID, m.MessageID))
 		if err == nil {
@@ -293,11 +300,30 @@ func (a *Adapter) HTTPEnvelope(function, binding, output string, h http.Handler)
 			b, _ := json.Marshal(map[string]string{"error": err.Error()})
 			res.Body = string(b)
 		} else {
-			req.Header.Set(InvocationHeader, w.Header().Get("X-Invocation-Id"))
-			res = recordOutput(h, req)
+			invocation := w.Header().Get("X-Invocation-Id")
+			req.Header.Set(InvocationHeader, invocation)
+			res = a.serveRecorded(h, req, invocation)
 		}
 		writeJSON(w, http.StatusOK, Reply{Outputs: map[string]any{output: res}, Logs: []string{}})
 	})
+}
+
+// serveRecorded runs a default-mode HTTP invocation under the invocation deadline. A panic
+// becomes a 500 for the caller inside a 200 reply: letting it reach net/http would reset the
+// host's connection, which fails the invocation and counts as a crashed handler.
+func (a *Adapter) serveRecorded(h http.Handler, req *http.Request, invocation string) (res HTTPOutput) {
+	ctx, cancel := context.WithTimeout(req.Context(), a.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			b, _ := json.Marshal(ErrorBody{Error: http.StatusText(http.StatusInternalServerError),
+				Status: http.StatusInternalServerError, InvocationID: invocation})
+			res = HTTPOutput{StatusCode: http.StatusInternalServerError,
+				Headers: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Body: string(b)}
+		}
+	}()
+	return recordOutput(h, req.WithContext(ctx))
 }
 
 // call runs fn under the invocation deadline, turning a panic into an error so one bad
@@ -396,3 +422,8 @@ func (t *trackingWriter) Write(p []byte) (int, error) {
 	return t.ResponseWriter.Write(p)
 }
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}

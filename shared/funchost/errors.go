@@ -53,7 +53,8 @@ func Unavailable(reason string) error {
 }
 
 // StatusOf maps an error to the HTTP status the caller gets: the status of the first
-// StatusCoder in the chain, 499-style cancellations to 503, everything else 500.
+// StatusCoder in the chain, an oversized body to 413, an expired deadline to 503, everything
+// else 500.
 func StatusOf(err error) int {
 	if err == nil {
 		return http.StatusOK

@@ -96,6 +96,9 @@ func DecodeHTTPRequest(env *Envelope, binding string) (HTTPRequest, error) {
 // bodies are the raw text (a JSON body may also arrive as the parsed object).
 func decodeHTTPBody(raw json.RawMessage, contentType string) []byte {
 	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
 	if raw[0] != '"' {
 		return append([]byte(nil), raw...)
 	}
@@ -138,14 +141,18 @@ func (r HTTPRequest) Request(ctx context.Context) (*http.Request, error) {
 		}
 		u.RawQuery = q.Encode()
 	}
-	target := (&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}).RequestURI()
-	if !strings.HasPrefix(target, "/") {
-		target = "/" + target
+	// The URL is set, not parsed from a string: a path such as //x would otherwise be read as
+	// the authority "x" with an empty path.
+	target := &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
+	if !strings.HasPrefix(target.Path, "/") {
+		target.Path, target.RawPath = "/"+target.Path, ""
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(r.Body))
+	req, err := http.NewRequestWithContext(ctx, r.Method, "/", bytes.NewReader(r.Body))
 	if err != nil {
 		return nil, fmt.Errorf("%w: request: %v", ErrMalformedEnvelope, err)
 	}
+	req.URL = target
+	req.RequestURI = target.RequestURI()
 	req.Header = r.Headers.Clone()
 	req.Host = u.Host
 	req.ContentLength = int64(len(r.Body))

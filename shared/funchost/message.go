@@ -28,11 +28,13 @@ type Message struct {
 }
 
 // DecodeMessage reads a Service Bus trigger envelope; binding names the trigger's binding
-// ("msg" in our function.json files).
+// ("msg" in our function.json files). On error the returned Message still carries whatever
+// could be read (id, delivery count, body), so the message can be parked under its id.
 func DecodeMessage(env *Envelope, binding string) (Message, error) {
+	var err error
 	raw, ok := env.input(binding)
 	if !ok {
-		return Message{}, fmt.Errorf("%w: no Data entry for binding %q", ErrMalformedEnvelope, binding)
+		err = fmt.Errorf("no Data entry for binding %q", binding)
 	}
 	m := Message{
 		Body:          decodeBody(raw),
@@ -45,7 +47,6 @@ func DecodeMessage(env *Envelope, binding string) (Message, error) {
 	if m.Subject == "" {
 		m.Subject = env.metaString("Label")
 	}
-	var err error
 	n, e := env.metaInt("DeliveryCount")
 	m.DeliveryCount, err = int(n), firstErr(err, e)
 	m.SequenceNumber, e = env.metaInt("SequenceNumber")
@@ -64,11 +65,11 @@ func DecodeMessage(env *Envelope, binding string) (Message, error) {
 			m.Properties = props
 		}
 	}
-	if err != nil {
-		return m, fmt.Errorf("%w: %v", ErrMalformedEnvelope, err)
-	}
 	if m.DeliveryCount < 1 {
 		m.DeliveryCount = 1
+	}
+	if err != nil {
+		return m, fmt.Errorf("%w: %v", ErrMalformedEnvelope, err)
 	}
 	return m, nil
 }

@@ -3,6 +3,7 @@ package funchost
 import (
 	"fmt"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 )
@@ -48,15 +49,22 @@ func (r *Router) Public(pattern string, h http.Handler) error {
 	if !strings.HasPrefix(path, "/api/") {
 		return fmt.Errorf("public route %q: path must start with /api/", pattern)
 	}
+	if cleanPath(path) != path {
+		// ServeMux accepts it, but no request would ever match: requests are cleaned first.
+		return fmt.Errorf("public route %q: path is not clean (want %q)", pattern, cleanPath(path))
+	}
 	return r.handle(pattern, h)
 }
 
-// Envelope mounts POST /{function} for a non-HTTP function. It is an error in standalone mode.
+// Envelope mounts POST /{function}, the path the host invokes a function on in default mode
+// (any trigger, HTTP included). It is an error in standalone mode.
 func (r *Router) Envelope(function string, h http.Handler) error {
 	if !r.envelopes {
 		return fmt.Errorf("envelope path /%s: not mounted in standalone mode", function)
 	}
-	if !functionName.MatchString(function) || strings.EqualFold(function, "api") {
+	// "api" exactly would be /api, the public route prefix itself; "Api" (a function folder of
+	// ours) is a different path to the case-sensitive mux.
+	if !functionName.MatchString(function) || function == "api" {
 		return fmt.Errorf("envelope path /%s: not a function name", function)
 	}
 	if r.names[strings.ToLower(function)] {
@@ -77,23 +85,40 @@ func (r *Router) handle(pattern string, h http.Handler) (err error) {
 	return nil
 }
 
-// ServeHTTP dispatches to the mounted routes; everything else is a JSON 404.
+// ServeHTTP dispatches to the mounted routes; everything else is a JSON 404 (or 405).
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	h, pattern := r.mux.Handler(req)
-	if pattern == "" {
-		// Unknown path, wrong method, or a path ServeMux would "clean" with a redirect: never
-		// redirect toward an envelope path.
-		status := http.StatusNotFound
-		if r.otherMethodMatches(req) {
-			status = http.StatusMethodNotAllowed
-		}
-		writeJSON(w, status, ErrorBody{Error: http.StatusText(status), Status: status})
+	// ServeMux answers a path it would clean (//x, /api/../x, /./x) with a redirect to the
+	// cleaned path, and reports the pattern the cleaned path matches. Followed by a client, a
+	// 307 would carry a public POST, body and all, to an envelope path. Refuse such paths here.
+	if req.Method != http.MethodConnect && req.URL.Path != cleanPath(req.URL.Path) {
+		writeNoRoute(w, http.StatusNotFound, nil)
 		return
 	}
-	h.ServeHTTP(w, req)
+	if _, pattern := r.mux.Handler(req); pattern == "" {
+		// Unknown path or wrong method.
+		allow := r.allowed(req)
+		status := http.StatusNotFound
+		if len(allow) > 0 {
+			status = http.StatusMethodNotAllowed
+		}
+		writeNoRoute(w, status, allow)
+		return
+	}
+	// Dispatch through the mux itself, not the handler Handler returned: only ServeHTTP sets
+	// the request's pattern and path values ({id} in "GET /api/meetings/{id}").
+	r.mux.ServeHTTP(w, req)
 }
 
-func (r *Router) otherMethodMatches(req *http.Request) bool {
+func writeNoRoute(w http.ResponseWriter, status int, allow []string) {
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+	}
+	writeJSON(w, status, ErrorBody{Error: http.StatusText(status), Status: status})
+}
+
+// allowed lists the methods that would match req's path.
+func (r *Router) allowed(req *http.Request) []string {
+	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == req.Method {
 			continue
@@ -101,10 +126,26 @@ func (r *Router) otherMethodMatches(req *http.Request) bool {
 		c := req.Clone(req.Context())
 		c.Method = m
 		if _, p := r.mux.Handler(c); p != "" {
-			return true
+			allow = append(allow, m)
 		}
 	}
-	return false
+	return allow
+}
+
+// cleanPath is ServeMux's canonical form of p: rooted, no . or .. elements, no repeated
+// slashes, trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 var _ http.Handler = (*Router)(nil)

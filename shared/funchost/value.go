@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The host serialises every binding value through its own encoding table: a .NET string becomes
@@ -34,14 +35,12 @@ func unquote(raw json.RawMessage) (s string, ok bool) {
 	return s, true
 }
 
-// isNull reports whether raw is absent or the JSON null (or the host's string "null").
+// isNull reports whether raw is absent, the JSON null, or the host's encoding of a null input:
+// the JSON string "null", encoded once. A double-encoded "\"null\"" is the four-letter string
+// null (a message whose body is the JSON text null), not an absent value.
 func isNull(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return true
-	}
-	s, ok := unquote(raw)
-	return ok && s == "null"
+	return len(raw) == 0 || bytes.Equal(raw, []byte("null")) || bytes.Equal(raw, []byte(`"null"`))
 }
 
 // decodeString reads a metadata string: "\"v\"", "v" or a bare JSON scalar.
@@ -156,9 +155,10 @@ func decodeBody(raw json.RawMessage) []byte {
 }
 
 // decodeBase64 accepts the padded standard alphabet the host writes and rejects everything
-// that merely looks like text.
+// that merely looks like text. The host never breaks lines (Convert.ToBase64String), and the
+// decoder would skip CR and LF even in strict mode, so text with line breaks is not base64.
 func decodeBase64(s string) ([]byte, bool) {
-	if s == "" || len(s)%4 != 0 {
+	if s == "" || len(s)%4 != 0 || strings.ContainsAny(s, "\r\n") {
 		return nil, false
 	}
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
@@ -168,9 +168,14 @@ func decodeBase64(s string) ([]byte, bool) {
 	return b, true
 }
 
+// truncate shortens s to at most n bytes, cutting at a rune boundary so the result stays
+// valid UTF-8 (it ends up in JSON replies and log records).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
