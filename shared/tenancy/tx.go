@@ -1,0 +1,57 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNoTenant reports an attempt to reach tenant data without a tenant.
+var ErrNoTenant = errors.New("no tenant in context")
+
+// Beginner starts transactions; *pgxpool.Pool and *pgx.Conn satisfy it.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// Setting is the PostgreSQL setting the row-level-security policies read (contract).
+const Setting = "app.current_tenant"
+
+// WithTx runs fn in a read-write transaction whose RLS policies see tenant id. fn's error
+// rolls the transaction back and is returned as is; otherwise the transaction commits.
+func WithTx(ctx context.Context, db Beginner, id ID, fn func(pgx.Tx) error) error {
+	return withTx(ctx, db, id, pgx.TxOptions{}, fn)
+}
+
+// WithReadTx is WithTx for a read-only transaction.
+func WithReadTx(ctx context.Context, db Beginner, id ID, fn func(pgx.Tx) error) error {
+	return withTx(ctx, db, id, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func withTx(ctx context.Context, db Beginner, id ID, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
+	if id.IsZero() {
+		return ErrNoTenant
+	}
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction for tenant %s: %w", id, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	// is_local = true: the setting ends with the transaction (never a session-level SET).
+	if _, err = tx.Exec(ctx, "SELECT set_config('"+Setting+"', $1, true)", id.String()); err != nil {
+		return fmt.Errorf("set tenant %s: %w", id, err)
+	}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit transaction for tenant %s: %w", id, err)
+	}
+	return nil
+}
