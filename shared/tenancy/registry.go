@@ -1,0 +1,197 @@
+package tenancy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/meetingminutes/minutes/shared/funchost"
+)
+
+// Status is a tenant's account state.
+type Status string
+
+// Account states.
+const (
+	StatusActive    Status = "active"
+	StatusSuspended Status = "suspended"
+	StatusCancelled Status = "cancelled"
+)
+
+// Plan is a tenant's subscription tier.
+type Plan string
+
+// Plans.
+const (
+	PlanStarter    Plan = "starter"
+	PlanPro        Plan = "pro"
+	PlanEnterprise Plan = "enterprise"
+)
+
+// Deployment is how a tenant's data plane runs.
+type Deployment string
+
+// Deployment models.
+const (
+	DeploymentManaged    Deployment = "managed"
+	DeploymentBYOI       Deployment = "byoi"
+	DeploymentSelfHosted Deployment = "self_hosted"
+)
+
+// Tenant is one row of the control plane's tenant registry.
+type Tenant struct {
+	ID                ID
+	Name              string
+	AzureTenantID     *uuid.UUID
+	Status            Status
+	Plan              Plan
+	Deployment        Deployment
+	Settings          json.RawMessage
+	BillingCustomerID string
+	TrialEndsAt       *time.Time
+	CancelledAt       *time.Time
+	RetentionDays     int
+	HealthStatus      string
+	CreatedAt         time.Time
+}
+
+// Registry errors; they map to HTTP statuses through funchost.
+var (
+	ErrNotFound = funchost.Status(http.StatusNotFound, "tenant not found")
+	ErrConflict = funchost.Status(http.StatusConflict, "tenant already exists")
+)
+
+// Registry reads and writes the tenants table. It is a system path: the registry holds no
+// tenant content (no tenant_id column, no RLS) and is what sign-in and provisioning consult
+// before a tenant is known.
+type Registry struct{ db *pgxpool.Pool }
+
+// NewRegistry returns the registry over the control-plane pool.
+func NewRegistry(db *pgxpool.Pool) *Registry { return &Registry{db: db} }
+
+// NewTenant is what Create needs.
+type NewTenant struct {
+	// ID is optional; a fresh one is chosen when zero.
+	ID            ID
+	Name          string
+	AzureTenantID *uuid.UUID
+	Plan          Plan
+	Deployment    Deployment
+	TrialEndsAt   *time.Time
+}
+
+const tenantColumns = `id, name, azure_tenant_id, status, plan, deployment, settings,
+	coalesce(billing_customer_id, ''), trial_ends_at, cancelled_at, retention_days, health_status, created_at`
+
+func scanTenant(row pgx.Row) (Tenant, error) {
+	var t Tenant
+	var settings []byte
+	err := row.Scan(&t.ID, &t.Name, &t.AzureTenantID, &t.Status, &t.Plan, &t.Deployment, &settings,
+		&t.BillingCustomerID, &t.TrialEndsAt, &t.CancelledAt, &t.RetentionDays, &t.HealthStatus, &t.CreatedAt)
+	t.Settings = settings
+	return t, err
+}
+
+// Create inserts a tenant. With an Entra tenant id it is idempotent: creating the same Entra
+// tenant again returns the existing row and created=false (admin consent can be replayed).
+func (r *Registry) Create(ctx context.Context, n NewTenant) (Tenant, bool, error) {
+	if n.ID.IsZero() {
+		n.ID = NewID()
+	}
+	if n.Plan == "" {
+		n.Plan = PlanStarter
+	}
+	if n.Deployment == "" {
+		n.Deployment = DeploymentManaged
+	}
+	row := r.db.QueryRow(ctx, `
+INSERT INTO tenants (id, name, azure_tenant_id, plan, deployment, trial_ends_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (azure_tenant_id) DO NOTHING
+RETURNING `+tenantColumns, n.ID, n.Name, n.AzureTenantID, n.Plan, n.Deployment, n.TrialEndsAt)
+	t, err := scanTenant(row)
+	switch {
+	case err == nil:
+		return t, true, nil
+	case errors.Is(err, pgx.ErrNoRows) && n.AzureTenantID != nil:
+		t, err = r.ByAzureTenant(ctx, *n.AzureTenantID)
+		return t, false, err
+	}
+	return Tenant{}, false, translate("create tenant", err)
+}
+
+// Get returns the tenant with id.
+func (r *Registry) Get(ctx context.Context, id ID) (Tenant, error) {
+	t, err := scanTenant(r.db.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, id))
+	return t, translate("get tenant "+id.String(), err)
+}
+
+// ByAzureTenant returns the tenant of an Entra ID tenant.
+func (r *Registry) ByAzureTenant(ctx context.Context, azure uuid.UUID) (Tenant, error) {
+	t, err := scanTenant(r.db.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE azure_tenant_id = $1`, azure))
+	return t, translate("get tenant of entra tenant "+azure.String(), err)
+}
+
+// List returns tenants ordered by creation, at most limit, after the cursor id (zero: start).
+func (r *Registry) List(ctx context.Context, after ID, limit int) ([]Tenant, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var rows pgx.Rows
+	var err error
+	if after.IsZero() {
+		rows, err = r.db.Query(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY created_at, id LIMIT $1`, limit)
+	} else {
+		rows, err = r.db.Query(ctx, `SELECT `+tenantColumns+` FROM tenants
+			WHERE (created_at, id) > (SELECT created_at, id FROM tenants WHERE id = $1)
+			ORDER BY created_at, id LIMIT $2`, after, limit)
+	}
+	if err != nil {
+		return nil, translate("list tenants", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Tenant, error) { return scanTenant(row) })
+	return out, translate("list tenants", err)
+}
+
+// SetStatus moves a tenant to status; cancelling stamps cancelled_at (the retention clock).
+func (r *Registry) SetStatus(ctx context.Context, id ID, s Status, now time.Time) error {
+	switch s {
+	case StatusActive, StatusSuspended, StatusCancelled:
+	default:
+		return fmt.Errorf("set tenant status %q: %w", s, funchost.ErrBadRequest)
+	}
+	tag, err := r.db.Exec(ctx, `
+UPDATE tenants SET status = $2, updated_at = $3::timestamptz,
+       suspended_at = CASE WHEN $2 = 'suspended' THEN $3::timestamptz ELSE NULL END,
+       cancelled_at = CASE WHEN $2 = 'cancelled' THEN coalesce(cancelled_at, $3::timestamptz) ELSE NULL END
+ WHERE id = $1`, id, s, now.UTC())
+	if err != nil {
+		return translate("set tenant status", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set tenant status of %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func translate(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("%s: %w", what, ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
