@@ -1,0 +1,5 @@
+package emulatortest
+
+import "testing"
+
+func TestMain(m *testing.M) { Main(m) }
