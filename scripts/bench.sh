@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints their figures (make bench):
+#
+#   go run ./bench/coldstart    exec -> first answer to GET /, handler vs a bare hello-world
+#   go run ./bench/envelope     POST /TenantHealthSweep round trip at 32-way concurrency,
+#                               handler vs a bare net/http server doing the same JSON work
+#   go test -bench ./shared/... ./bench/...   the in-process Go benchmarks
+#
+# Everything listens on 127.0.0.1 only and needs no configuration or services. Each step runs
+# even if an earlier one failed; the script exits 1 if any did.
+#
+# Environment:
+#   COLDSTART_FLAGS   extra flags for bench/coldstart (e.g. "-n 50")
+#   ENVELOPE_FLAGS    extra flags for bench/envelope (e.g. "-d 10s -rounds 3")
+#   BENCH_GOTEST_FLAGS  extra flags for go test (e.g. "-count 5 -benchtime 2s")
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failed=()
+step() {
+	local name=$1
+	shift
+	printf '\n==> %s\n' "$*"
+	if ! "$@"; then
+		failed+=("$name")
+	fi
+}
+
+printf 'bench: %s, %s, %s CPUs, commit %s%s\n' "$(go version | cut -d' ' -f3-)" "$(uname -sr)" "$(nproc)" \
+	"$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" \
+	"$(git diff --quiet HEAD -- 2>/dev/null || echo ' (dirty tree)')"
+
+# shellcheck disable=SC2086 # the *_FLAGS variables are word lists on purpose
+step coldstart go run ./bench/coldstart ${COLDSTART_FLAGS:-}
+# shellcheck disable=SC2086
+step envelope go run ./bench/envelope ${ENVELOPE_FLAGS:-}
+# shellcheck disable=SC2086
+step go-test go test -run='^$' -bench=. -benchmem ${BENCH_GOTEST_FLAGS:-} ./shared/... ./bench/...
+
+if ((${#failed[@]})); then
+	printf '\nbench: failed: %s\n' "${failed[*]}" >&2
+	exit 1
+fi
