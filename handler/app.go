@@ -41,6 +41,8 @@ type app struct {
 	health  *healthfn.Handler
 	router  *funchost.Router
 	runner  health.Runner
+	// checkList is built once: the configuration, and so the set of checks, never changes.
+	checkList []health.Check
 }
 
 // newApp wires the product without touching the network: pools connect lazily, so the port
@@ -66,9 +68,10 @@ func newApp(cfg *config.Config, m mode, log *slog.Logger) (*app, error) {
 		opts.Parker = queue.NewParkingLot(a.pool)
 	}
 	a.adapter = funchost.New(opts)
+	a.checkList = a.checks()
 	deps := healthfn.Deps{
 		Version: buildinfo.Version, Commit: buildinfo.Commit, Mode: string(m),
-		Features: cfg.Features(), Checks: a.checks, Runner: a.runner,
+		Features: cfg.Features(), Checks: func() []health.Check { return a.checkList }, Runner: a.runner,
 	}
 	if a.pool != nil {
 		deps.Schema = a.schema
@@ -200,9 +203,11 @@ func (a *app) checks() []health.Check {
 // until then it checks the platform's own dependencies and logs a warning when one is down,
 // so a broken dependency shows in the host's logs every five minutes.
 func (a *app) sweep(ctx context.Context, t funchost.Tick) error {
-	results := a.runner.Run(ctx, a.checks())
+	results := a.runner.Run(ctx, a.checkList)
 	for _, r := range results {
-		if !r.Ready() {
+		// Down, not merely disabled: a feature switched off by configuration is reported by
+		// /api/health, and warning about it every five minutes would only bury real faults.
+		if r.State == health.Down {
 			a.log.WarnContext(ctx, "dependency not ready", "dependency", r.Name, "state", r.State, "detail", r.Detail, "past_due", t.IsPastDue)
 		}
 	}

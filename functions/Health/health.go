@@ -72,7 +72,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 
 // Report runs every check and assembles the report.
 func (h *Handler) Report(ctx context.Context) Report {
-	list := h.d.Checks()
+	list := append([]checks.Check(nil), h.d.Checks()...) // never append to the caller's slice
 	rep := Report{Version: h.d.Version, Commit: h.d.Commit, Mode: h.d.Mode, Time: h.d.Now().UTC(), Features: h.d.Features, Schema: map[string]Schema{}}
 	if h.d.Schema != nil {
 		var schema map[string]Schema

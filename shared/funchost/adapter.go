@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/meetingminutes/minutes/shared/logging"
@@ -134,9 +135,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// emptyReply is the success reply of almost every invocation, encoded once.
+const emptyReply = `{"Outputs":{},"Logs":[],"ReturnValue":null}`
+
 func writeReply(w http.ResponseWriter, logs ...string) {
-	if logs == nil {
-		logs = []string{}
+	if len(logs) == 0 {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(emptyReply)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, emptyReply)
+		return
 	}
 	writeJSON(w, http.StatusOK, Reply{Outputs: map[string]any{}, Logs: logs})
 }
@@ -159,7 +167,7 @@ func (a *Adapter) envelope(w http.ResponseWriter, r *http.Request, function stri
 		writeJSON(w, http.StatusMethodNotAllowed, failure{"envelope paths take POST", invocation})
 		return ctx, nil, nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxEnv))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, a.maxEnv), r.ContentLength, a.maxEnv)
 	if err != nil {
 		a.log.ErrorContext(ctx, "envelope body rejected", "error", err)
 		writeJSON(w, StatusOf(err), failure{PublicMessage(err), invocation})
@@ -426,4 +434,15 @@ func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter 
 func isJSONObject(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
+// readAll reads r whole, sizing the buffer from Content-Length when the host sent one, so an
+// envelope is read without the repeated growth of io.ReadAll.
+func readAll(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > limit {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, contentLength+1))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }

@@ -42,23 +42,17 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 	if len(body) == 0 || body[0] != '{' {
 		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformedEnvelope)
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformedEnvelope, err)
+	env := &Envelope{}
+	// Fast path, one pass: the shape every current host sends. encoding/json matches the
+	// field names case-insensitively, as the host does.
+	var fast struct {
+		Data     map[string]json.RawMessage
+		Metadata map[string]json.RawMessage
 	}
-	env := &Envelope{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}}
-	for k, v := range top {
-		// The host matches property names case-insensitively; so do we.
-		switch {
-		case equalFold(k, "Data"):
-			if err := decodeObject(v, &env.Data); err != nil {
-				return nil, fmt.Errorf("%w: Data: %v", ErrMalformedEnvelope, err)
-			}
-		case equalFold(k, "Metadata"):
-			if err := decodeObject(v, &env.Metadata); err != nil {
-				return nil, fmt.Errorf("%w: Metadata: %v", ErrMalformedEnvelope, err)
-			}
-		}
+	if err := json.Unmarshal(body, &fast); err == nil {
+		env.Data, env.Metadata = fast.Data, fast.Metadata
+	} else if err := env.decodeTolerantly(body); err != nil {
+		return nil, err
 	}
 	if env.Data == nil {
 		env.Data = map[string]json.RawMessage{}
@@ -66,6 +60,35 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 	if env.Metadata == nil {
 		env.Metadata = map[string]json.RawMessage{}
 	}
+	env.decodeSys()
+	return env, nil
+}
+
+// decodeTolerantly is the slow path for envelopes whose Data or Metadata arrive as
+// JSON-encoded strings (older hosts).
+func (env *Envelope) decodeTolerantly(body []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformedEnvelope, err)
+	}
+	for k, v := range top {
+		// The host matches property names case-insensitively; so do we.
+		switch {
+		case equalFold(k, "Data"):
+			if err := decodeObject(v, &env.Data); err != nil {
+				return fmt.Errorf("%w: Data: %v", ErrMalformedEnvelope, err)
+			}
+		case equalFold(k, "Metadata"):
+			if err := decodeObject(v, &env.Metadata); err != nil {
+				return fmt.Errorf("%w: Metadata: %v", ErrMalformedEnvelope, err)
+			}
+		}
+	}
+	return nil
+}
+
+// decodeSys reads Metadata.sys and Metadata.RetryContext.
+func (env *Envelope) decodeSys() {
 	if raw, ok := env.meta("sys"); ok {
 		var sys struct {
 			MethodName json.RawMessage
@@ -89,7 +112,6 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 			env.Retry = &RetryContext{RetryCount: int(n), MaxRetryCount: int(m)}
 		}
 	}
-	return env, nil
 }
 
 // meta looks a metadata key up case-insensitively.

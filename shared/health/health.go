@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -97,7 +98,7 @@ func (rn Runner) Run(ctx context.Context, checks []Check) []Result {
 		}(i, c)
 	}
 	wg.Wait()
-	sort.SliceStable(results, func(a, b int) bool { return results[a].Name < results[b].Name })
+	slices.SortStableFunc(results, func(a, b Result) int { return strings.Compare(a.Name, b.Name) })
 	return results
 }
 
