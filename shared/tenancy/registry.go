@@ -69,10 +69,43 @@ var (
 	ErrConflict = funchost.Status(http.StatusConflict, "tenant already exists")
 )
 
-// Registry reads and writes the tenants table. It is a system path: the registry holds no
-// tenant content (no tenant_id column, no RLS) and is what sign-in and provisioning consult
-// before a tenant is known.
+// Registry reads and writes the tenants table. It is the named system path for what happens
+// before a tenant is known (sign-in by Entra tenant, provisioning, the operator console):
+// its transactions set app.registry = 'on' locally, which the tenants table's policy admits;
+// a tenant transaction sees only its own row. No other code sets that setting.
 type Registry struct{ db *pgxpool.Pool }
+
+// RegistrySetting is the transaction-local setting the tenants table's "registry" policy reads.
+const RegistrySetting = "app.registry"
+
+// tx runs fn in a registry transaction.
+func (r *Registry) tx(ctx context.Context, fn func(pgx.Tx) error) (err error) {
+	tx, err := r.db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin registry transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if _, err = tx.Exec(ctx, "SELECT set_config('"+RegistrySetting+"', 'on', true)"); err != nil {
+		return fmt.Errorf("enter registry: %w", err)
+	}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// queryRow runs one single-row query in a registry transaction.
+func (r *Registry) queryRow(ctx context.Context, sql string, args ...any) (t Tenant, err error) {
+	err = r.tx(ctx, func(tx pgx.Tx) error {
+		t, err = scanTenant(tx.QueryRow(ctx, sql, args...))
+		return err
+	})
+	return t, err
+}
 
 // NewRegistry returns the registry over the control-plane pool.
 func NewRegistry(db *pgxpool.Pool) *Registry { return &Registry{db: db} }
@@ -112,12 +145,11 @@ func (r *Registry) Create(ctx context.Context, n NewTenant) (Tenant, bool, error
 	if n.Deployment == "" {
 		n.Deployment = DeploymentManaged
 	}
-	row := r.db.QueryRow(ctx, `
+	t, err := r.queryRow(ctx, `
 INSERT INTO tenants (id, name, azure_tenant_id, plan, deployment, trial_ends_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (azure_tenant_id) DO NOTHING
 RETURNING `+tenantColumns, n.ID, n.Name, n.AzureTenantID, n.Plan, n.Deployment, n.TrialEndsAt)
-	t, err := scanTenant(row)
 	switch {
 	case err == nil:
 		return t, true, nil
@@ -130,13 +162,13 @@ RETURNING `+tenantColumns, n.ID, n.Name, n.AzureTenantID, n.Plan, n.Deployment, 
 
 // Get returns the tenant with id.
 func (r *Registry) Get(ctx context.Context, id ID) (Tenant, error) {
-	t, err := scanTenant(r.db.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, id))
+	t, err := r.queryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, id)
 	return t, translate("get tenant "+id.String(), err)
 }
 
 // ByAzureTenant returns the tenant of an Entra ID tenant.
 func (r *Registry) ByAzureTenant(ctx context.Context, azure uuid.UUID) (Tenant, error) {
-	t, err := scanTenant(r.db.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE azure_tenant_id = $1`, azure))
+	t, err := r.queryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE azure_tenant_id = $1`, azure)
 	return t, translate("get tenant of entra tenant "+azure.String(), err)
 }
 
@@ -145,20 +177,25 @@ func (r *Registry) List(ctx context.Context, after ID, limit int) ([]Tenant, err
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	var rows pgx.Rows
-	var err error
-	if after.IsZero() {
-		rows, err = r.db.Query(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY created_at, id LIMIT $1`, limit)
-	} else {
-		rows, err = r.db.Query(ctx, `SELECT `+tenantColumns+` FROM tenants
-			WHERE (created_at, id) > (SELECT created_at, id FROM tenants WHERE id = $1)
-			ORDER BY created_at, id LIMIT $2`, after, limit)
-	}
-	if err != nil {
-		return nil, translate("list tenants", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Tenant, error) { return scanTenant(row) })
+	var out []Tenant
+	err := r.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+tenantColumns+` FROM tenants
+			WHERE $1::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM tenants WHERE id = $1)
+			ORDER BY created_at, id LIMIT $2`, nullable(after), limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Tenant, error) { return scanTenant(row) })
+		return err
+	})
 	return out, translate("list tenants", err)
+}
+
+func nullable(id ID) any {
+	if id.IsZero() {
+		return nil
+	}
+	return id.String()
 }
 
 // SetStatus moves a tenant to status; cancelling stamps cancelled_at (the retention clock).
@@ -168,11 +205,15 @@ func (r *Registry) SetStatus(ctx context.Context, id ID, s Status, now time.Time
 	default:
 		return fmt.Errorf("set tenant status %q: %w", s, funchost.ErrBadRequest)
 	}
-	tag, err := r.db.Exec(ctx, `
+	var tag pgconn.CommandTag
+	err := r.tx(ctx, func(tx pgx.Tx) (err error) {
+		tag, err = tx.Exec(ctx, `
 UPDATE tenants SET status = $2, updated_at = $3::timestamptz,
        suspended_at = CASE WHEN $2 = 'suspended' THEN $3::timestamptz ELSE NULL END,
        cancelled_at = CASE WHEN $2 = 'cancelled' THEN coalesce(cancelled_at, $3::timestamptz) ELSE NULL END
  WHERE id = $1`, id, s, now.UTC())
+		return err
+	})
 	if err != nil {
 		return translate("set tenant status", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/meetingminutes/minutes/shared/dbtest"
@@ -77,4 +78,35 @@ func TestRegistryStatusAndLookups(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rest, 1)
 	require.NotEqual(t, first[0].ID, rest[0].ID)
+}
+
+func TestRegistryRowsAreOnlyReachableThroughTheRegistryOrOneself(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	reg := tenancy.NewRegistry(db.App)
+	ctx := context.Background()
+	a, _, err := reg.Create(ctx, tenancy.NewTenant{Name: "A"})
+	require.NoError(t, err)
+	b, _, err := reg.Create(ctx, tenancy.NewTenant{Name: "B"})
+	require.NoError(t, err)
+
+	var n int
+	require.NoError(t, db.App.QueryRow(ctx, "SELECT count(*) FROM tenants").Scan(&n))
+	require.Zero(t, n, "outside any context the registry is invisible")
+	require.NoError(t, tenancy.WithReadTx(ctx, db.App, a.ID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT count(*) FROM tenants").Scan(&n)
+	}))
+	require.Equal(t, 1, n, "a tenant sees its own row only")
+	err = tenancy.WithTx(ctx, db.App, a.ID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE tenants SET plan = 'enterprise' WHERE id = $1", b.ID)
+		require.Zero(t, tag.RowsAffected())
+		return err
+	})
+	require.NoError(t, err)
+	got, err := reg.Get(ctx, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, tenancy.PlanStarter, got.Plan, "B untouched by A")
+	all, err := reg.List(ctx, tenancy.ID{}, 10)
+	require.NoError(t, err)
+	require.Len(t, all, 2, "the registry path sees every tenant")
 }
