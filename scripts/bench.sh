@@ -4,6 +4,7 @@
 #   go run ./bench/coldstart    exec -> first answer to GET /, handler vs a bare hello-world
 #   go run ./bench/envelope     POST /TenantHealthSweep round trip at 32-way concurrency,
 #                               handler vs a bare net/http server doing the same JSON work
+#   go run ./bench/rls          (BENCH_RLS=1) RLS overhead, 1,000 tenants x 1,000 meetings
 #   go test -bench ./shared/... ./bench/...   the in-process Go benchmarks
 #
 # Everything listens on 127.0.0.1 only and needs no configuration or services. Each step runs
@@ -34,6 +35,9 @@ printf 'bench: %s, %s, %s CPUs, commit %s%s\n' "$(go version | cut -d' ' -f3-)" 
 step coldstart go run ./bench/coldstart ${COLDSTART_FLAGS:-}
 # shellcheck disable=SC2086
 step envelope go run ./bench/envelope ${ENVELOPE_FLAGS:-}
+# RLS overhead needs PostgreSQL and ~1 GB of scratch data: opt in with BENCH_RLS=1.
+# shellcheck disable=SC2086
+if [[ ${BENCH_RLS:-} == 1 ]]; then step rls go run ./bench/rls ${RLS_FLAGS:-}; fi
 # shellcheck disable=SC2086
 step go-test go test -run='^$' -bench=. -benchmem ${BENCH_GOTEST_FLAGS:-} ./shared/... ./bench/...
 
