@@ -79,23 +79,28 @@ type Registry struct{ db *pgxpool.Pool }
 const RegistrySetting = "app.registry"
 
 // tx runs fn in a registry transaction.
-func (r *Registry) tx(ctx context.Context, fn func(pgx.Tx) error) (err error) {
+func (r *Registry) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := r.db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin registry transaction: %w", err)
 	}
+	committed := false
 	defer func() {
-		if err != nil {
+		if !committed {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if _, err = tx.Exec(ctx, "SELECT set_config('"+RegistrySetting+"', 'on', true)"); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT set_config('"+RegistrySetting+"', 'on', true)"); err != nil {
 		return fmt.Errorf("enter registry: %w", err)
 	}
-	if err = fn(tx); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	committed = true
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit registry transaction: %w", err)
+	}
+	return nil
 }
 
 // queryRow runs one single-row query in a registry transaction.

@@ -186,3 +186,23 @@ func TestConcurrentTenantsOnASharedPoolNeverCross(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestPanicInsideWithTxReleasesTheConnection(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(db.AppURL)
+	require.NoError(t, err)
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	defer pool.Close()
+	a := tenancy.NewID()
+	require.Panics(t, func() {
+		_ = tenancy.WithTx(ctx, pool, a, func(tx pgx.Tx) error {
+			_, _ = tx.Exec(ctx, "INSERT INTO meetings (tenant_id, source, external_id) VALUES ($1, 'upload', 'p')", a)
+			panic("bug in a handler")
+		})
+	})
+	require.Equal(t, 0, count(t, pool, a), "the only connection is usable again and the write was rolled back")
+}

@@ -30,7 +30,7 @@ func WithReadTx(ctx context.Context, db Beginner, id ID, fn func(pgx.Tx) error) 
 	return withTx(ctx, db, id, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
 }
 
-func withTx(ctx context.Context, db Beginner, id ID, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
+func withTx(ctx context.Context, db Beginner, id ID, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
 	if id.IsZero() {
 		return ErrNoTenant
 	}
@@ -38,19 +38,22 @@ func withTx(ctx context.Context, db Beginner, id ID, opts pgx.TxOptions, fn func
 	if err != nil {
 		return fmt.Errorf("begin transaction for tenant %s: %w", id, err)
 	}
+	committed := false
 	defer func() {
-		if err != nil {
+		// Also on a panic in fn: an open transaction would pin its pooled connection forever.
+		if !committed {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
 	// is_local = true: the setting ends with the transaction (never a session-level SET).
-	if _, err = tx.Exec(ctx, "SELECT set_config('"+Setting+"', $1, true)", id.String()); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT set_config('"+Setting+"', $1, true)", id.String()); err != nil {
 		return fmt.Errorf("set tenant %s: %w", id, err)
 	}
-	if err = fn(tx); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
-	if err = tx.Commit(ctx); err != nil {
+	committed = true // Commit ends the transaction either way; no rollback after it
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit transaction for tenant %s: %w", id, err)
 	}
 	return nil
