@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,8 @@ type Config struct {
 	Blob     Blob
 	Queue    Queue
 	Stripe   Stripe
+	Identity Identity
+	Mail     Mail
 	// LicenseKey is LICENSE_KEY: the self-hosted license token, or a path to a file holding it.
 	LicenseKey Secret
 }
@@ -102,6 +105,31 @@ type Stripe struct {
 	APIBase *url.URL
 }
 
+// Identity configures sign-in and admin consent with Microsoft Entra ID.
+type Identity struct {
+	// ClientID is ENTRA_CLIENT_ID, our multi-tenant app registration's id (a GUID).
+	ClientID string
+	// ClientSecret is ENTRA_CLIENT_SECRET.
+	ClientSecret Secret
+	// Authority is ENTRA_AUTHORITY. Default https://login.microsoftonline.com (sovereign clouds
+	// and tests set another).
+	Authority *url.URL
+	// OperatorTenantID is OPERATOR_TENANT_ID: our own Entra tenant; its users holding the
+	// "Operator" app role reach the operator console.
+	OperatorTenantID string
+	// SessionKeys is SESSION_KEYS: comma-separated base64 32-byte keys; the first encrypts
+	// session cookies and signs state and invitation links, all decrypt (rotation).
+	SessionKeys [][]byte
+}
+
+// Mail configures outgoing mail when Graph sendMail is not used (self-hosted).
+type Mail struct {
+	// SMTPURL is SMTP_URL, e.g. smtp://user:pass@host:587?from=Minutes%20<m@example.com>.
+	SMTPURL Secret
+	// Dir is MAIL_DIR: write messages as .eml files there instead (make run, air-gapped).
+	Dir string
+}
+
 // Error is a configuration error naming the key at fault.
 type Error struct {
 	Key    string
@@ -149,6 +177,17 @@ func Load(lookup Lookup) (*Config, error) {
 			APIBase:       p.url("STRIPE_API_BASE", "https", "http"),
 		},
 		LicenseKey: Secret(p.str("LICENSE_KEY")),
+		Identity: Identity{
+			ClientID:         p.guid("ENTRA_CLIENT_ID"),
+			ClientSecret:     Secret(p.str("ENTRA_CLIENT_SECRET")),
+			Authority:        p.url("ENTRA_AUTHORITY", "https", "http"),
+			OperatorTenantID: p.guid("OPERATOR_TENANT_ID"),
+			SessionKeys:      p.keys("SESSION_KEYS"),
+		},
+		Mail: Mail{
+			SMTPURL: Secret(p.str("SMTP_URL")),
+			Dir:     p.str("MAIL_DIR"),
+		},
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -162,6 +201,17 @@ func Load(lookup Lookup) (*Config, error) {
 			return nil, &Error{"BLOB_DIR", err.Error()}
 		}
 		c.Blob.Dir = abs
+	}
+	if c.Identity.Authority == nil {
+		c.Identity.Authority = &url.URL{Scheme: "https", Host: "login.microsoftonline.com"}
+	}
+	if c.Identity.ClientID != "" && !c.Identity.ClientSecret.IsSet() {
+		return nil, &Error{"ENTRA_CLIENT_SECRET", "not set (ENTRA_CLIENT_ID is)"}
+	}
+	if c.Mail.SMTPURL.IsSet() {
+		if u, err := url.Parse(c.Mail.SMTPURL.Reveal()); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return nil, &Error{"SMTP_URL", "want smtp://[user:pass@]host:port?from=..."}
+		}
 	}
 	if c.Queue.Backend == QueueServiceBus && c.Queue.ServiceBusNamespace == "" && !c.Queue.ServiceBusConnectionString.IsSet() {
 		return nil, &Error{"QUEUE_BACKEND", "servicebus needs SERVICEBUS_NAMESPACE or ServiceBusConnection"}
@@ -278,6 +328,45 @@ func (p *parser) postgres(key string) Secret {
 		return ""
 	}
 	return Secret(v)
+}
+
+func (p *parser) guid(key string) string {
+	v := strings.ToLower(p.str(key))
+	if v == "" {
+		return ""
+	}
+	if len(v) != 36 || strings.Count(v, "-") != 4 || strings.Trim(v, "0123456789abcdef-") != "" ||
+		v[8] != '-' || v[13] != '-' || v[18] != '-' || v[23] != '-' {
+		p.fail(key, "not a GUID: %q", clip(v))
+		return ""
+	}
+	return v
+}
+
+// keys reads comma-separated base64 (standard or URL alphabet) 32-byte keys; the values are
+// secret, so errors name the position, never the text.
+func (p *parser) keys(key string) [][]byte {
+	v := p.str(key)
+	if v == "" {
+		return nil
+	}
+	var out [][]byte
+	for i, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		var b []byte
+		var err error
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			if b, err = enc.DecodeString(part); err == nil {
+				break
+			}
+		}
+		if err != nil || len(b) != 32 {
+			p.fail(key, "key %d is not 32 bytes of base64 (make one with: openssl rand -base64 32)", i+1)
+			return nil
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 func (p *parser) level(key string) slog.Level {

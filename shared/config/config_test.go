@@ -112,3 +112,34 @@ func TestSecretsNeverPrint(t *testing.T) {
 	require.NotContains(t, out, "hunter2")
 	require.Equal(t, "sk_live_supersecret", c.Stripe.SecretKey.Reveal())
 }
+
+func TestIdentityAndMailSettings(t *testing.T) {
+	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	c, err := Load(env("ENTRA_CLIENT_ID", "6F1C2C1E-8B7A-4C5E-9D3F-2A1B0C9D8E7F", "ENTRA_CLIENT_SECRET", "s3cr3t-value",
+		"SESSION_KEYS", key+", "+key, "SMTP_URL", "smtp://u:pw@mail.example.com:587?from=m@example.com", "OPERATOR_TENANT_ID", "11111111-2222-3333-4444-555555555555"))
+	require.NoError(t, err)
+	require.Equal(t, "6f1c2c1e-8b7a-4c5e-9d3f-2a1b0c9d8e7f", c.Identity.ClientID)
+	require.Len(t, c.Identity.SessionKeys, 2)
+	require.Equal(t, "login.microsoftonline.com", c.Identity.Authority.Host)
+	require.True(t, c.Feature(FeatureSignIn).Enabled)
+	require.True(t, c.Feature(FeatureMail).Enabled)
+
+	for _, tt := range []struct{ key, value, extraKey, extraValue string }{
+		{"ENTRA_CLIENT_ID", "not-a-guid", "", ""},
+		{"ENTRA_CLIENT_SECRET", "", "ENTRA_CLIENT_ID", "6f1c2c1e-8b7a-4c5e-9d3f-2a1b0c9d8e7f"},
+		{"SESSION_KEYS", "c2hvcnQ=", "", ""},
+		{"SESSION_KEYS", key + ",!!!", "", ""},
+		{"SMTP_URL", "http://mail", "", ""},
+		{"OPERATOR_TENANT_ID", "xyz", "", ""},
+	} {
+		kv := []string{tt.key, tt.value}
+		if tt.extraKey != "" {
+			kv = append(kv, tt.extraKey, tt.extraValue)
+		}
+		_, err := Load(env(kv...))
+		var ce *Error
+		require.True(t, errors.As(err, &ce), "%s=%q", tt.key, tt.value)
+		require.Equal(t, tt.key, ce.Key)
+		require.NotContains(t, err.Error(), "MDEyMzQ1", "never echo key material")
+	}
+}

@@ -15,6 +15,8 @@ const (
 	FeatureBlob     = "blob"
 	FeatureBilling  = "billing"
 	FeatureLicense  = "license"
+	FeatureSignIn   = "sign_in"
+	FeatureMail     = "mail"
 )
 
 // Features lists every feature in a fixed order with its state.
@@ -32,6 +34,10 @@ func (c *Config) Features() []Feature {
 			"set BLOB_DIR, AZURE_STORAGE_BLOB_URL or AZURE_STORAGE_CONNECTION_STRING"),
 		f(FeatureBilling, c.Stripe.SecretKey.IsSet() && c.Stripe.WebhookSecret.IsSet(), "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are not both set"),
 		f(FeatureLicense, c.LicenseKey.IsSet(), "LICENSE_KEY is not set"),
+		f(FeatureSignIn, (c.Identity.ClientID != "" || c.DevAuth) && (len(c.Identity.SessionKeys) > 0 || c.DevAuth),
+			"set ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET and SESSION_KEYS (or DEV_AUTH=1 on a loopback listener)"),
+		f(FeatureMail, c.Mail.SMTPURL.IsSet() || c.Mail.Dir != "" || c.Identity.ClientID != "",
+			"set SMTP_URL or MAIL_DIR (managed installs send through Graph)"),
 	}
 }
 
