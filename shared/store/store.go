@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/meetingminutes/minutes/shared/audit"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,6 +129,10 @@ type Store interface {
 	// and go on. The Store given to fn must not be used after fn returns or by another
 	// goroutine.
 	Tx(ctx context.Context, fn func(Store) error) error
+
+	// Audit appends e to the tenant's hash-chained audit log (shared/audit). Inside Tx the
+	// entry commits or rolls back with the change it records.
+	Audit(ctx context.Context, e audit.Entry) (audit.Record, error)
 }
 
 // Resolver finds where a tenant's data lives and returns the Store bound to it. It is the
