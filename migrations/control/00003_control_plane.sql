@@ -22,7 +22,9 @@ CREATE TABLE tenants (
     -- Denormalised from the latest health sweep, for the operator console.
     health_status       text        NOT NULL DEFAULT 'unknown' CHECK (health_status IN ('unknown', 'healthy', 'degraded', 'unavailable')),
     created_at          timestamptz NOT NULL DEFAULT now(),
-    updated_at          timestamptz NOT NULL DEFAULT now()
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    -- A cancelled tenant always has the date its retention clock started.
+    CHECK (status <> 'cancelled' OR cancelled_at IS NOT NULL)
 );
 CREATE INDEX tenants_purge_due ON tenants (cancelled_at) WHERE status = 'cancelled';
 
@@ -31,7 +33,7 @@ CREATE TABLE processed_webhook_events (
     source       text        NOT NULL CHECK (source IN ('stripe', 'marketplace')),
     event_id     text        NOT NULL CHECK (length(event_id) BETWEEN 1 AND 255),
     event_type   text        NOT NULL,
-    tenant_id_hint uuid,
+    tenant_id_hint uuid        REFERENCES tenants (id) ON DELETE SET NULL,
     processed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source, event_id)
 );

@@ -186,7 +186,6 @@ func TestPurgeGuard(t *testing.T) {
 		{"active", tenantOpts{}, privacy.PurgeOptions{}, privacy.ErrTenantActive},
 		{"suspended", tenantOpts{Status: "suspended"}, privacy.PurgeOptions{}, privacy.ErrTenantActive},
 		{"cancelled within retention", tenantOpts{Status: "cancelled", CancelledAt: at(29 * day)}, privacy.PurgeOptions{}, privacy.ErrRetention},
-		{"cancelled without a date", tenantOpts{Status: "cancelled"}, privacy.PurgeOptions{}, privacy.ErrRetention},
 		{"cancelled, zero retention", tenantOpts{Status: "cancelled", CancelledAt: at(time.Second), RetentionDays: -1}, privacy.PurgeOptions{}, nil},
 		{"cancelled, retention just ended", tenantOpts{Status: "cancelled", CancelledAt: at(30 * day)}, privacy.PurgeOptions{}, nil},
 		{"active, on request", tenantOpts{}, privacy.PurgeOptions{OnRequest: true}, nil},
@@ -249,7 +248,6 @@ func TestDuePurges(t *testing.T) {
 	rows := []row{
 		{"active", nil, 30, false},
 		{"suspended", at(90 * day), 30, false},
-		{"cancelled", nil, 30, false},
 		{"cancelled", at(10 * day), 30, false},
 		{"cancelled", at(30*day - time.Second), 30, false},
 		{"cancelled", at(30 * day), 30, true},

@@ -110,3 +110,15 @@ func TestRegistryRowsAreOnlyReachableThroughTheRegistryOrOneself(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 2, "the registry path sees every tenant")
 }
+
+func TestACancelledTenantAlwaysHasItsRetentionDate(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	id := tenancy.NewID()
+	err := tenancy.WithTx(ctx, db.App, id, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO tenants (id, name, status) VALUES ($1, 'x', 'cancelled')", id)
+		return err
+	})
+	require.Error(t, err, "a cancelled tenant without cancelled_at would never be purged")
+}
