@@ -65,6 +65,8 @@ type payload struct {
 	Operator bool            `json:"o,omitempty"`
 	Name     string          `json:"n,omitempty"`
 	Email    string          `json:"e,omitempty"`
+	EntraTID string          `json:"et,omitempty"`
+	EntraOID string          `json:"eo,omitempty"`
 	CSRF     string          `json:"c"`
 	IssuedAt int64           `json:"ia"`
 	LastSeen int64           `json:"ls"`
@@ -83,7 +85,7 @@ type pendingPayload struct {
 func toPayload(s *Session) payload {
 	p := payload{
 		ID: s.ID, TenantID: s.TenantID, UserID: s.UserID, Role: s.Role, Operator: s.Operator,
-		Name: s.Name, Email: s.Email, CSRF: s.CSRF,
+		Name: s.Name, Email: s.Email, EntraTID: s.EntraTenantID, EntraOID: s.EntraObjectID, CSRF: s.CSRF,
 		IssuedAt: s.IssuedAt.Unix(), LastSeen: s.LastSeen.Unix(),
 	}
 	if s.Pending != nil {
@@ -98,7 +100,7 @@ func toPayload(s *Session) payload {
 func (p payload) session() *Session {
 	s := &Session{
 		ID: p.ID, TenantID: p.TenantID, UserID: p.UserID, Role: p.Role, Operator: p.Operator,
-		Name: p.Name, Email: p.Email, CSRF: p.CSRF,
+		Name: p.Name, Email: p.Email, EntraTenantID: p.EntraTID, EntraObjectID: p.EntraOID, CSRF: p.CSRF,
 		IssuedAt: time.Unix(p.IssuedAt, 0).UTC(), LastSeen: time.Unix(p.LastSeen, 0).UTC(),
 	}
 	if p.Pending != nil {

@@ -86,6 +86,8 @@ func signedIn(m *session.Manager) *session.Session {
 	s.Operator = true
 	s.Name = "Zoë Ångström"
 	s.Email = "zoe@example.com"
+	s.EntraTenantID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	s.EntraObjectID = "00000000-0000-0000-0000-0000000000a1"
 	return s
 }
 

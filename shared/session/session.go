@@ -49,6 +49,10 @@ type Session struct {
 	Operator bool
 	// Name and Email are for display only; never authorise on them.
 	Name, Email string
+	// EntraTenantID and EntraObjectID are the validated (tid, oid) of the Entra ID sign-in,
+	// kept between sign-in and admin consent so the consent is bound to the signed-in admin's
+	// directory. Empty until an ID token has been verified.
+	EntraTenantID, EntraObjectID string
 	// CSRF is the session's CSRF secret: 256 random bits, base64url. Never render it; render
 	// [CSRFToken] instead. Renewed at sign-in.
 	CSRF string
