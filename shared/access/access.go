@@ -202,3 +202,9 @@ func (a *Authenticator) principal(w http.ResponseWriter, r *http.Request) (Princ
 	p.Name, p.Email = u.DisplayName, u.Email
 	return p, nil
 }
+
+// AsUser returns the principal of user u of tenant t, bound to st, the tenant's store: for
+// in-process callers acting for a user (and tests), which have no session.
+func AsUser(t tenancy.Tenant, u store.User, st store.Store) Principal {
+	return Principal{Tenant: t.ID, User: u.ID, Role: u.Role, TenantStatus: t.Status, Name: u.DisplayName, Email: u.Email, store: st}
+}
