@@ -65,7 +65,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) error {
 		h.d.Log.WarnContext(ctx, "consent not confirmed", "error", err)
 		return h.render(w, http.StatusServiceUnavailable, page{Title: "Consent is still being applied",
 			Message: "Microsoft has not finished applying the permissions you granted. This usually takes a minute; please try again.",
-			Link: "/api/app/signup", LinkText: "Try again"})
+			Link:    "/api/app/signup", LinkText: "Try again"})
 	}
 	result, err := h.d.Provisioner.Provision(ctx, onboarding.Request{AzureTenantID: res.TenantID, Name: orgName(s.Email),
 		Admin: onboarding.Admin{ObjectID: oid, Email: s.Email, Name: s.Name}})

@@ -66,8 +66,8 @@ func seedDemoMeeting(ctx context.Context, st store.Store, dev *DevTenant, now ti
 		return nil // seeded by an earlier start
 	}
 	content, _ := json.Marshal(map[string]any{
-		"title":   "Weekly product sync",
-		"summary": "The team reviewed the beta feedback and agreed to ship the export feature next sprint.",
+		"title":     "Weekly product sync",
+		"summary":   "The team reviewed the beta feedback and agreed to ship the export feature next sprint.",
 		"decisions": []map[string]string{{"text": "Ship CSV export in the next sprint", "quote": "let's ship the export next sprint", "at": "00:12:04"}},
 		"action_items": []map[string]string{{"task": "Write the release note for CSV export", "owner": "Morgan Member",
 			"due": start.AddDate(0, 0, 7).Format("2006-01-02"), "quote": "Morgan, can you draft the release note by next week?", "at": "00:14:31"}},

@@ -219,7 +219,9 @@ func TestConsentCallbackRefusesBadInput(t *testing.T) {
 		status int
 		text   string
 	}{
-		{"forged state", func(t *testing.T, b *bundle, q url.Values) { q.Set("state", q.Get("state")[:20]+"x"+q.Get("state")[21:]) }, nil, 400, "not valid"},
+		{"forged state", func(t *testing.T, b *bundle, q url.Values) {
+			q.Set("state", q.Get("state")[:20]+"x"+q.Get("state")[21:])
+		}, nil, 400, "not valid"},
 		{"missing state", func(t *testing.T, b *bundle, q url.Values) { q.Del("state") }, nil, 400, ""},
 		{"expired state", nil, func(b *bundle) { b.clock.Advance(11 * time.Minute) }, 400, ""},
 		{"another directory", func(t *testing.T, b *bundle, q url.Values) { q.Set("tenant", uuid.NewString()) }, nil, 400, "different directory"},
