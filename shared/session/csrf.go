@@ -104,6 +104,9 @@ func BindingMatches(s *Session, v string) bool {
 // next is not called. The checks that need no body run first, so a cross-site or session-less
 // request is refused before its body is parsed.
 //
+// A form shown to a signed-out visitor needs a session too: [Manager.Start] and
+// [Manager.Save] one when rendering it, so the POST has a token to carry.
+//
 // Routes that must accept cross-site POSTs — webhooks verified by their own signatures, an
 // OIDC response_mode=form_post callback — opt out by being mounted without this wrapper; there
 // is no other bypass.
