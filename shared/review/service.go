@@ -1,0 +1,79 @@
+package review
+
+import (
+	"context"
+	"time"
+
+	"github.com/meetingminutes/minutes/shared/access"
+	"github.com/meetingminutes/minutes/shared/audit"
+	"github.com/meetingminutes/minutes/shared/store"
+)
+
+// Audit actions the operations record.
+const (
+	// ActionEdited records an edit: a new minutes version.
+	ActionEdited = "minutes.edited"
+	// ActionApproved records an approval.
+	ActionApproved = "minutes.approved"
+	// ActionRejected records a rejection.
+	ActionRejected = "minutes.rejected"
+	// ActionViewed records that someone read a minutes version's content.
+	ActionViewed = "minutes.viewed"
+	// ActionItemStatus records an action item's status change.
+	ActionItemStatus = "action_item.status"
+)
+
+// Audit target types the operations use.
+const (
+	// TargetMinutes is a minutes version; the target id is its store.MinutesID.
+	TargetMinutes = "minutes"
+	// TargetActionItem is an action item; the target id is its store.ActionItemID.
+	TargetActionItem = "action_item"
+)
+
+// GeneratorEdit is the Generator of a version made by an edit.
+const GeneratorEdit = "edit"
+
+// Service runs the review operations for the caller on ctx. It holds no per-request state and
+// is safe for concurrent use.
+type Service struct {
+	now func() time.Time
+}
+
+// New returns a Service deciding with clock now (decision and audit times); nil means
+// time.Now.
+func New(now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{now: now}
+}
+
+// caller checks that the principal on ctx holds role (and, for a change, that its tenant may
+// write), and returns it with its tenant's store.
+func caller(ctx context.Context, role store.Role, write bool) (access.Principal, store.Store, error) {
+	check := access.Require
+	if write {
+		check = access.RequireWrite
+	}
+	p, err := check(ctx, role)
+	if err != nil {
+		return p, nil, err
+	}
+	st, err := p.Store()
+	if err != nil {
+		return p, nil, err
+	}
+	return p, st, nil
+}
+
+// entry is an audit entry for an action of p at time now.
+func (s *Service) entry(p access.Principal, action, targetType, targetID string, details map[string]any) audit.Entry {
+	return audit.Entry{
+		At:      s.now(),
+		Actor:   audit.Actor{Type: audit.ActorUser, ID: p.User.String()},
+		Action:  action,
+		Target:  audit.Target{Type: targetType, ID: targetID},
+		Details: details,
+	}
+}
