@@ -21,6 +21,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/health"
 	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/queue"
+	"github.com/meetingminutes/minutes/shared/signin"
 )
 
 // mode is the shape the binary runs in.
@@ -43,6 +44,9 @@ type app struct {
 	runner  health.Runner
 	// checkList is built once: the configuration, and so the set of checks, never changes.
 	checkList []health.Check
+	// web is the browser-facing wiring (nil when sign-in is not configured).
+	web        *web
+	signinDeps signin.Deps
 }
 
 // newApp wires the product without touching the network: pools connect lazily, so the port
@@ -78,6 +82,11 @@ func newApp(cfg *config.Config, m mode, log *slog.Logger) (*app, error) {
 	}
 	a.health = healthfn.New(deps)
 
+	var err error
+	if a.web, err = a.newWeb(cfg); err != nil {
+		a.close()
+		return nil, err
+	}
 	a.router = funchost.NewRouter(m == modeFunctions, a.root())
 	for _, f := range a.functions() {
 		if err := a.mount(f); err != nil {
@@ -95,16 +104,21 @@ func (a *app) mount(f function) error {
 		if f.maxBody > 0 {
 			opts = append(opts, funchost.MaxBody(f.maxBody))
 		}
-		h := a.adapter.HTTP(f.name, f.http, opts...)
-		for _, p := range f.patterns {
-			if err := a.router.Public(p, h); err != nil {
+		own := http.NewServeMux() // the function's own routes, for the envelope form below
+		for _, rt := range f.routes {
+			var h http.Handler = a.adapter.HTTP(f.name, rt.h, opts...)
+			if f.web {
+				h = a.webMiddleware(h)
+			}
+			if err := a.router.Public(rt.pattern, h); err != nil {
 				return fmt.Errorf("mount %s: %w", f.name, err)
 			}
+			own.Handle(rt.pattern, h)
 		}
 		if a.mode == modeFunctions {
 			// Should forwarding ever be off (a host.json override), the host sends the request
-			// as an envelope to /{Name}; the same handler answers it through Outputs.res.
-			return a.router.Envelope(f.name, a.adapter.HTTPEnvelope(f.name, "req", "res", h))
+			// as an envelope to /{Name}; the same handlers answer it through Outputs.res.
+			return a.router.Envelope(f.name, a.adapter.HTTPEnvelope(f.name, "req", "res", own))
 		}
 	case kindQueue:
 		if a.mode == modeFunctions {

@@ -22,17 +22,34 @@ const (
 type function struct {
 	name string
 	kind kind
-	// patterns are the public routes of an HTTP function (all under /api/).
-	patterns []string
+	// routes are the public routes of an HTTP function (all under /api/).
+	routes []webRoute
+	// web marks browser-facing functions: their routes run behind the session (principal)
+	// and CSRF middleware. Webhooks and health do not.
+	web bool
 	// queue is the Service Bus queue of a queue function.
 	queue string
 	// binding is the trigger's binding name in function.json.
 	binding string
-	http    funchost.HandlerFunc
 	msg     funchost.MessageFunc
 	tick    funchost.TickFunc
 	// maxBody overrides the request body limit of an HTTP function.
 	maxBody int64
+}
+
+// webRoute is one public route: a net/http pattern and its handler.
+type webRoute struct {
+	pattern string
+	h       funchost.HandlerFunc
+}
+
+// routes builds the routes of patterns all served by h.
+func routes(h funchost.HandlerFunc, patterns ...string) []webRoute {
+	out := make([]webRoute, len(patterns))
+	for i, p := range patterns {
+		out[i] = webRoute{p, h}
+	}
+	return out
 }
 
 // notYet is the answer of a function whose implementation has not landed in this build: a
@@ -57,13 +74,13 @@ func notYetTick(name string) funchost.TickFunc {
 // 503 with a reason. The names and triggers match functions/*/function.json (tested).
 func (a *app) functions() []function {
 	return []function{
-		{name: "Health", kind: kindHTTP, patterns: []string{"GET /api/health"}, http: a.health.Serve},
-		{name: "ConsentCallback", kind: kindHTTP, patterns: []string{"GET /api/consent/callback"}, http: notYetHTTP("ConsentCallback")},
-		{name: "GraphNotifications", kind: kindHTTP, patterns: []string{"POST /api/graph/notifications"}, http: notYetHTTP("GraphNotifications")},
-		{name: "GraphLifecycle", kind: kindHTTP, patterns: []string{"POST /api/graph/lifecycle"}, http: notYetHTTP("GraphLifecycle")},
-		{name: "StripeWebhook", kind: kindHTTP, patterns: []string{"POST /api/stripe/webhook"}, http: notYetHTTP("StripeWebhook")},
-		{name: "Api", kind: kindHTTP, patterns: []string{"/api/v1/"}, http: notYetHTTP("Api")},
-		{name: "Portal", kind: kindHTTP, patterns: []string{"GET /api/app/", "POST /api/app/"}, http: notYetHTTP("Portal")},
+		{name: "Health", kind: kindHTTP, routes: routes(a.health.Serve, "GET /api/health")},
+		{name: "ConsentCallback", kind: kindHTTP, web: true, routes: routes(a.consentCallback(), "GET /api/consent/callback")},
+		{name: "GraphNotifications", kind: kindHTTP, routes: routes(notYetHTTP("GraphNotifications"), "POST /api/graph/notifications")},
+		{name: "GraphLifecycle", kind: kindHTTP, routes: routes(notYetHTTP("GraphLifecycle"), "POST /api/graph/lifecycle")},
+		{name: "StripeWebhook", kind: kindHTTP, routes: routes(notYetHTTP("StripeWebhook"), "POST /api/stripe/webhook")},
+		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},
+		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes()},
 		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: notYetMessage("TranscriptIngest")},
 		{name: "MinutesGenerate", kind: kindQueue, queue: "minutes-generate", binding: "msg", msg: notYetMessage("MinutesGenerate")},
 		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: notYetMessage("MinutesPublish")},

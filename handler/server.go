@@ -42,6 +42,10 @@ func serve(ctx context.Context, cfg *config.Config, m mode, stdout, stderr io.Wr
 	}
 	defer a.close()
 
+	// The port is bound: now the start-up work that touches the database.
+	if err := a.startWeb(ctx); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           a.router,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -140,3 +140,6 @@ func (h *Handler) devSignIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// UseDevTenant sets the demo tenant the dev sign-in uses; call it before serving requests.
+func (h *Handler) UseDevTenant(dev *DevTenant) { h.d.Dev = dev }

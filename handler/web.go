@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/meetingminutes/minutes/shared/access"
+	"github.com/meetingminutes/minutes/shared/config"
+	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/identity"
+	"github.com/meetingminutes/minutes/shared/mail"
+	"github.com/meetingminutes/minutes/shared/onboarding"
+	"github.com/meetingminutes/minutes/shared/session"
+	"github.com/meetingminutes/minutes/shared/signin"
+	"github.com/meetingminutes/minutes/shared/store"
+	"github.com/meetingminutes/minutes/shared/tenancy"
+)
+
+// web holds what the browser-facing functions (Portal, Api, ConsentCallback) share. It is nil
+// when sign-in is not configured; their routes then answer 503 with the reason.
+type web struct {
+	sessions *session.Manager
+	auth     *access.Authenticator
+	signin   *signin.Handler
+	invites  *signin.Invites
+	registry *tenancy.Registry
+	stores   store.Resolver
+	// entra is false when sign-in with Microsoft is off (dev sign-in only).
+	entra bool
+}
+
+// newWeb wires sign-in, sessions and invitations from the configuration, without I/O.
+func (a *app) newWeb(cfg *config.Config) (*web, error) {
+	if !cfg.Feature(config.FeatureSignIn).Enabled || a.pool == nil {
+		return nil, nil
+	}
+	keys := cfg.Identity.SessionKeys
+	if len(keys) == 0 { // DEV_AUTH without keys: sessions last as long as this process
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, fmt.Errorf("generate session key: %w", err)
+		}
+		keys = [][]byte{k}
+	}
+	insecure := cfg.PublicBaseURL == nil || cfg.PublicBaseURL.Scheme == "http"
+	sm, err := session.New(session.Options{Keys: keys, Insecure: insecure})
+	if err != nil {
+		return nil, &config.Error{Key: "SESSION_KEYS", Reason: err.Error()}
+	}
+	w := &web{sessions: sm, registry: tenancy.NewRegistry(a.pool), stores: store.NewManagedResolver(a.pool)}
+	w.auth = access.NewAuthenticator(sm, w.stores, w.registry, a.log)
+	sender, from, err := newMailer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	base := cfg.PublicBaseURL
+	w.invites = signin.NewInvites(session.LinkCodec{Key: keys[0]}, w.stores, w.registry, sender, base, from, nil, a.log)
+	deps := signin.Deps{Sessions: sm, States: identity.StateCodec{Key: keys[0]}, Tenants: w.registry, Stores: w.stores,
+		Provisioner: onboarding.New(w.registry, w.stores, a.pool, nil), Invites: w.invites, DevAuth: cfg.DevAuth, Log: a.log}
+	if cfg.Identity.OperatorTenantID != "" {
+		deps.OperatorTenant = uuid.MustParse(cfg.Identity.OperatorTenantID)
+	}
+	if cfg.Identity.ClientID != "" {
+		if base == nil {
+			return nil, &config.Error{Key: "PUBLIC_BASE_URL", Reason: "required with ENTRA_CLIENT_ID (the redirect URIs are built from it)"}
+		}
+		p, err := identity.New(identity.Config{ClientID: cfg.Identity.ClientID, ClientSecret: cfg.Identity.ClientSecret.Reveal(),
+			Authority: cfg.Identity.Authority, RedirectURL: base.JoinPath("/api/app/auth/callback").String(),
+			ConsentRedirectURL: base.JoinPath("/api/consent/callback").String()})
+		if err != nil {
+			return nil, &config.Error{Key: "ENTRA_CLIENT_ID", Reason: err.Error()}
+		}
+		deps.Entra, w.entra = p, true
+	}
+	a.signinDeps = deps
+	return w, nil
+}
+
+// startWeb does the start-up work that touches the database: the demo tenant of make run.
+// It runs after the port is bound.
+func (a *app) startWeb(ctx context.Context) error {
+	if a.web == nil {
+		return nil
+	}
+	if a.cfg.DevAuth {
+		dev, err := signin.EnsureDevTenant(ctx, a.signinDeps.Provisioner.(*onboarding.Provisioner), a.web.stores, time.Now())
+		if err != nil {
+			return fmt.Errorf("prepare the demo tenant: %w", err)
+		}
+		a.webSignin().UseDevTenant(dev)
+	}
+	return nil
+}
+
+func newMailer(cfg *config.Config) (mail.Sender, mail.Address, error) {
+	from := mail.Address{Name: "Meeting Minutes", Email: "no-reply@meeting-minutes.invalid"}
+	switch {
+	case cfg.Mail.SMTPURL.IsSet():
+		sc, err := mail.ParseSMTPURL(cfg.Mail.SMTPURL.Reveal())
+		if err != nil {
+			return nil, from, &config.Error{Key: "SMTP_URL", Reason: err.Error()}
+		}
+		s, err := mail.NewSMTP(sc)
+		if err != nil {
+			return nil, from, &config.Error{Key: "SMTP_URL", Reason: err.Error()}
+		}
+		if !sc.From.IsZero() {
+			from = sc.From
+		}
+		return s, from, nil
+	case cfg.Mail.Dir != "":
+		d, err := mail.NewDir(cfg.Mail.Dir, nil)
+		if err != nil {
+			return nil, from, &config.Error{Key: "MAIL_DIR", Reason: err.Error()}
+		}
+		return d, from, nil
+	}
+	return nil, from, nil // Graph sendMail arrives with the meeting pipeline
+}
+
+// webMiddleware puts the caller's principal on the request and checks CSRF on changes.
+func (a *app) webMiddleware(h http.Handler) http.Handler {
+	if a.web == nil {
+		reason := a.cfg.Feature(config.FeatureSignIn).Reason
+		if a.pool == nil {
+			reason = a.cfg.Feature(config.FeatureDatabase).Reason
+		}
+		return a.adapter.HTTP("Portal", func(http.ResponseWriter, *http.Request) error {
+			return funchost.Unavailable("sign-in is not configured: " + reason)
+		})
+	}
+	return a.web.auth.Middleware(a.web.sessions.CSRFMiddleware(h))
+}
+
+// signinRoutes are the sign-in flows, served as part of the Portal function.
+func (a *app) signinRoutes() []webRoute {
+	if a.web == nil {
+		return nil
+	}
+	var out []webRoute
+	for _, r := range a.webSignin().Routes() {
+		out = append(out, webRoute{r.Pattern, r.Handler})
+	}
+	return out
+}
+
+// webSignin returns the sign-in handler (built at start-up; before it, one without the demo
+// tenant, so routes can be listed).
+func (a *app) webSignin() *signin.Handler {
+	if a.web.signin == nil {
+		a.web.signin = signin.New(a.signinDeps)
+	}
+	return a.web.signin
+}
+
+func (a *app) consentCallback() funchost.HandlerFunc {
+	if a.web == nil || !a.web.entra {
+		return notYetHTTP("ConsentCallback (set ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET, SESSION_KEYS and PUBLIC_BASE_URL)")
+	}
+	return func(w http.ResponseWriter, r *http.Request) error { return a.webSignin().Consent(w, r) }
+}
+
+func (a *app) apiRoutes() []webRoute {
+	return routes(notYetHTTP("Api"), "/api/v1/")
+}
+
+func (a *app) portalRoutes() []webRoute {
+	return append(a.signinRoutes(), routes(notYetHTTP("Portal"), "GET /api/app/", "POST /api/app/")...)
+}
