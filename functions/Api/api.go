@@ -1,0 +1,143 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/meetingminutes/minutes/shared/access"
+	"github.com/meetingminutes/minutes/shared/audit"
+	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/review"
+	"github.com/meetingminutes/minutes/shared/store"
+	"github.com/meetingminutes/minutes/shared/tenancy"
+)
+
+// AuditLog reads a tenant's audit log (audit.List over the database holding it). It is an
+// interface because the log lives in the tenant's database, which only the wiring can reach.
+type AuditLog interface {
+	List(ctx context.Context, tenant tenancy.ID, p audit.ListParams) ([]audit.Record, error)
+}
+
+// AuditLogFunc adapts a function to AuditLog:
+//
+//	api.AuditLogFunc(func(ctx context.Context, t tenancy.ID, p audit.ListParams) ([]audit.Record, error) {
+//		return audit.List(ctx, pool, t, p)
+//	})
+type AuditLogFunc func(ctx context.Context, tenant tenancy.ID, p audit.ListParams) ([]audit.Record, error)
+
+// List calls f.
+func (f AuditLogFunc) List(ctx context.Context, tenant tenancy.ID, p audit.ListParams) ([]audit.Record, error) {
+	return f(ctx, tenant, p)
+}
+
+// Deps are what the API needs.
+type Deps struct {
+	// Review runs the minutes workflow; default review.New(Now).
+	Review *review.Service
+	// Now is the clock of the API's own audit entries; default time.Now.
+	Now func() time.Time
+	// Log receives what cannot be reported to the caller (a CSV export cut short); default
+	// discards.
+	Log *slog.Logger
+	// AuditLog reads audit logs for GET /api/v1/audit; nil answers that route with 503.
+	AuditLog AuditLog
+}
+
+// Handler serves the REST API. Build it with New.
+type Handler struct {
+	review   *review.Service
+	now      func() time.Time
+	log      *slog.Logger
+	auditLog AuditLog
+}
+
+// New returns the API's handler.
+func New(d Deps) *Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Review == nil {
+		d.Review = review.New(d.Now)
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{review: d.Review, now: d.Now, log: d.Log, auditLog: d.AuditLog}
+}
+
+// Route is one endpoint: a Go 1.22 ServeMux pattern with its method ("GET /api/v1/me") and
+// the handler to mount through funchost.Adapter.HTTP.
+type Route struct {
+	Pattern string
+	Handler funchost.HandlerFunc
+}
+
+// Routes returns every endpoint of the API (see the package documentation).
+func (h *Handler) Routes() []Route {
+	return []Route{
+		{"GET /api/v1/me", h.me},
+		{"GET /api/v1/meetings", h.listMeetings},
+		{"GET /api/v1/meetings/{id}", h.getMeeting},
+		{"GET /api/v1/meetings/{id}/minutes", h.minutesHistory},
+		{"GET /api/v1/minutes/{id}", h.getMinutes},
+		{"PUT /api/v1/minutes/{id}", h.editMinutes},
+		{"POST /api/v1/minutes/{id}/approve", h.approveMinutes},
+		{"POST /api/v1/minutes/{id}/reject", h.rejectMinutes},
+		{"GET /api/v1/action-items", h.listActionItems},
+		{"GET /api/v1/action-items.csv", h.exportActionItems},
+		{"PATCH /api/v1/action-items/{id}", h.setActionItemStatus},
+		{"GET /api/v1/settings", h.getSettings},
+		{"PUT /api/v1/settings", h.putSettings},
+		{"GET /api/v1/users", h.listUsers},
+		{"PATCH /api/v1/users/{id}", h.setUserRole},
+		{"GET /api/v1/templates", h.listTemplates},
+		{"POST /api/v1/templates", h.createTemplate},
+		{"GET /api/v1/audit", h.listAudit},
+	}
+}
+
+// caller checks that the principal on ctx holds role (and, for a change, that its tenant may
+// write) and returns it with its tenant's store: the only store a handler uses.
+func caller(ctx context.Context, role store.Role, write bool) (access.Principal, store.Store, error) {
+	check := access.Require
+	if write {
+		check = access.RequireWrite
+	}
+	p, err := check(ctx, role)
+	if err != nil {
+		return p, nil, err
+	}
+	st, err := p.Store()
+	if err != nil {
+		return p, nil, err
+	}
+	return p, st, nil
+}
+
+// entry is an audit entry for an action of p at the handler's time.
+func (h *Handler) entry(p access.Principal, action, targetType, targetID string, details map[string]any) audit.Entry {
+	return audit.Entry{
+		At:      h.now(),
+		Actor:   audit.Actor{Type: audit.ActorUser, ID: p.User.String()},
+		Action:  action,
+		Target:  audit.Target{Type: targetType, ID: targetID},
+		Details: details,
+	}
+}
+
+// reply writes v as JSON with status; tenant data is never cached.
+func reply(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Cache-Control", "no-store")
+	funchost.WriteJSON(w, status, v)
+	return nil
+}
+
+// Audit actions the API records itself (the minutes workflow's are shared/review's).
+const (
+	actionSettingsUpdated = "settings.updated"
+	actionUserRole        = "user.role_changed"
+	actionTemplate        = "template.created"
+	actionExported        = "action_items.exported"
+)
