@@ -21,6 +21,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/health"
 	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/queue"
+	"github.com/meetingminutes/minutes/shared/review"
 	"github.com/meetingminutes/minutes/shared/signin"
 )
 
@@ -47,6 +48,7 @@ type app struct {
 	// web is the browser-facing wiring (nil when sign-in is not configured).
 	web        *web
 	signinDeps signin.Deps
+	reviewer   *review.Service
 }
 
 // newApp wires the product without touching the network: pools connect lazily, so the port

@@ -5,16 +5,20 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	api "github.com/meetingminutes/minutes/functions/Api"
 	"github.com/meetingminutes/minutes/shared/access"
+	"github.com/meetingminutes/minutes/shared/audit"
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/identity"
 	"github.com/meetingminutes/minutes/shared/mail"
 	"github.com/meetingminutes/minutes/shared/onboarding"
+	"github.com/meetingminutes/minutes/shared/review"
 	"github.com/meetingminutes/minutes/shared/session"
 	"github.com/meetingminutes/minutes/shared/signin"
 	"github.com/meetingminutes/minutes/shared/store"
@@ -48,7 +52,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 		keys = [][]byte{k}
 	}
 	insecure := cfg.PublicBaseURL == nil || cfg.PublicBaseURL.Scheme == "http"
-	sm, err := session.New(session.Options{Keys: keys, Insecure: insecure})
+	sm, err := session.New(session.Options{Keys: keys, Insecure: insecure, CSRFFailed: a.csrfFailed})
 	if err != nil {
 		return nil, &config.Error{Key: "SESSION_KEYS", Reason: err.Error()}
 	}
@@ -166,7 +170,39 @@ func (a *app) consentCallback() funchost.HandlerFunc {
 }
 
 func (a *app) apiRoutes() []webRoute {
-	return routes(notYetHTTP("Api"), "/api/v1/")
+	if a.web == nil {
+		return routes(notYetHTTP("Api"), "/api/v1/")
+	}
+	h := api.New(api.Deps{Review: a.review(), Log: a.log, AuditLog: api.AuditLogFunc(
+		func(ctx context.Context, t tenancy.ID, p audit.ListParams) ([]audit.Record, error) {
+			return audit.List(ctx, a.pool, t, p)
+		})})
+	var out []webRoute
+	for _, r := range h.Routes() {
+		out = append(out, webRoute{r.Pattern, r.Handler})
+	}
+	return append(out, webRoute{"/api/v1/", func(http.ResponseWriter, *http.Request) error { return funchost.ErrNotFound }})
+}
+
+// review is the minutes review service the Portal and the Api share.
+func (a *app) review() *review.Service {
+	if a.reviewer == nil {
+		a.reviewer = review.New(nil)
+	}
+	return a.reviewer
+}
+
+// csrfFailed answers a refused state-changing request: JSON for the API, a short page
+// otherwise.
+func (a *app) csrfFailed(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.InfoContext(r.Context(), "csrf check refused a request", "path", r.URL.Path, "reason", err)
+	if strings.HasPrefix(r.URL.Path, "/api/v1/") {
+		funchost.WriteJSON(w, http.StatusForbidden, funchost.ErrorBody{Error: "missing or invalid X-CSRF-Token header", Status: http.StatusForbidden})
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write([]byte(`<!doctype html><title>Form expired</title><p>This form has expired or came from another site. <a href="/api/app/">Go back</a> and try again.</p>`))
 }
 
 func (a *app) portalRoutes() []webRoute {
