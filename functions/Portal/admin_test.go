@@ -337,7 +337,7 @@ func withHeader(path, key, value string) *http.Request {
 	return req
 }
 
-func TestHealthPageIsNotConfiguredWithoutAReport(t *testing.T) {
+func TestHealthPageShowsTheRawReport(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	res := b.get(t, b.as(t, b.a, b.a.Admin), "/api/app/health")
