@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	api "github.com/meetingminutes/minutes/functions/Api"
+	portal "github.com/meetingminutes/minutes/functions/Portal"
 	"github.com/meetingminutes/minutes/shared/access"
 	"github.com/meetingminutes/minutes/shared/audit"
 	"github.com/meetingminutes/minutes/shared/config"
@@ -34,6 +35,7 @@ type web struct {
 	invites  *signin.Invites
 	registry *tenancy.Registry
 	stores   store.Resolver
+	portal   *portal.Handler
 	// entra is false when sign-in with Microsoft is off (dev sign-in only).
 	entra bool
 }
@@ -82,6 +84,18 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 		deps.Entra, w.entra = p, true
 	}
 	a.signinDeps = deps
+	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth,
+		Invites: portalInvites{w.invites}, Tenants: w.registry, Sessions: sm,
+		Operator: operatorConsole{w.registry}, Health: func(ctx context.Context) (any, int) {
+			rep := a.health.Report(ctx)
+			if rep.Status != "ready" {
+				return rep, http.StatusServiceUnavailable
+			}
+			return rep, http.StatusOK
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("build the portal: %w", err)
+	}
 	return w, nil
 }
 
@@ -206,5 +220,43 @@ func (a *app) csrfFailed(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (a *app) portalRoutes() []webRoute {
-	return append(a.signinRoutes(), routes(notYetHTTP("Portal"), "GET /api/app/", "POST /api/app/")...)
+	if a.web == nil {
+		return routes(notYetHTTP("Portal"), "GET /api/app/", "POST /api/app/")
+	}
+	out := a.signinRoutes()
+	for _, r := range a.web.portal.Routes() {
+		out = append(out, webRoute{r.Pattern, r.Handler})
+	}
+	return out
+}
+
+// portalInvites adapts the invitation service to the portal's interface.
+type portalInvites struct{ i *signin.Invites }
+
+func (p portalInvites) Invite(ctx context.Context, email string, role store.Role) (store.Invitation, error) {
+	sent, err := p.i.Invite(ctx, email, role)
+	return sent.Invitation, err
+}
+
+func (p portalInvites) Preview(ctx context.Context, token string) (portal.InvitationPreview, error) {
+	inv, t, inviter, err := p.i.Preview(ctx, token)
+	if err != nil {
+		return portal.InvitationPreview{}, err
+	}
+	return portal.InvitationPreview{TenantName: t.Name, InvitedBy: inviter, Email: inv.Email, Role: inv.Role, ExpiresAt: inv.ExpiresAt}, nil
+}
+
+func (p portalInvites) Accept(ctx context.Context, token string) (string, error) {
+	return p.i.Accept(ctx, token)
+}
+
+// operatorConsole adapts the tenant registry to the operator console.
+type operatorConsole struct{ reg *tenancy.Registry }
+
+func (o operatorConsole) Tenants(ctx context.Context) ([]tenancy.Tenant, error) {
+	return o.reg.List(ctx, tenancy.ID{}, 1000)
+}
+
+func (o operatorConsole) SetStatus(ctx context.Context, id tenancy.ID, s tenancy.Status) error {
+	return o.reg.SetStatus(ctx, id, s, time.Now())
 }

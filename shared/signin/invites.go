@@ -239,3 +239,23 @@ func inviteError(err error) error {
 func uuidString(b [16]byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// Preview describes a pending invitation for its acceptance page: the organisation, who
+// invited, the address and role. Errors as Lookup.
+func (i *Invites) Preview(ctx context.Context, token string) (inv store.Invitation, t tenancy.Tenant, inviter string, err error) {
+	inv, t, err = i.Lookup(ctx, token)
+	if err != nil {
+		return inv, t, "", err
+	}
+	if !inv.InvitedBy.IsZero() {
+		if st, err := i.stores.For(ctx, t.ID); err == nil {
+			if u, err := st.User(ctx, inv.InvitedBy); err == nil {
+				inviter = u.DisplayName
+				if inviter == "" {
+					inviter = u.Email
+				}
+			}
+		}
+	}
+	return inv, t, inviter, nil
+}
