@@ -23,8 +23,11 @@ func unquote(raw json.RawMessage) (s string, ok bool) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", false
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
+	var ok1 bool
+	if s, ok1 = plainString(raw); !ok1 {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
 	}
 	if t := strings.TrimSpace(s); len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
 		var inner string
@@ -33,6 +36,22 @@ func unquote(raw json.RawMessage) (s string, ok bool) {
 		}
 	}
 	return s, true
+}
+
+// plainString decodes a JSON string literal that needs no unescaping (no backslash, no
+// control character, valid UTF-8) without the reflection of json.Unmarshal: the common case
+// of every metadata value, on the invocation hot path.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c == '\\' || c == '"' || c < 0x20 || c >= 0x80 {
+			return "", false // escapes, or non-ASCII (left to the full decoder's UTF-8 rules)
+		}
+	}
+	return string(body), true
 }
 
 // isNull reports whether raw is absent, the JSON null, or the host's encoding of a null input:
