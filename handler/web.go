@@ -67,7 +67,8 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	base := cfg.PublicBaseURL
 	w.invites = signin.NewInvites(session.LinkCodec{Key: keys[0]}, w.stores, w.registry, sender, base, from, nil, a.log)
 	deps := signin.Deps{Sessions: sm, States: identity.StateCodec{Key: keys[0]}, Tenants: w.registry, Stores: w.stores,
-		Provisioner: onboarding.New(w.registry, w.stores, a.pool, nil), Invites: w.invites, DevAuth: cfg.DevAuth, Log: a.log}
+		Provisioner: onboarding.New(w.registry, w.stores, a.pool, nil), Invites: w.invites, DevAuth: cfg.DevAuth, Log: a.log,
+		Mail: sender, From: from}
 	if cfg.Identity.OperatorTenantID != "" {
 		deps.OperatorTenant = uuid.MustParse(cfg.Identity.OperatorTenantID)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/identity"
 	"github.com/meetingminutes/minutes/shared/logging"
+	mailer "github.com/meetingminutes/minutes/shared/mail"
 	"github.com/meetingminutes/minutes/shared/onboarding"
 	"github.com/meetingminutes/minutes/shared/session"
 )
@@ -72,8 +73,14 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("provision tenant: %w", err)
 	}
-	h.d.Log.InfoContext(logging.With(ctx, slog.String(logging.KeyTenantID, result.Tenant.ID.String())),
-		"tenant provisioned", "created", result.Created, "duration_ms", result.Duration.Milliseconds())
+	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, result.Tenant.ID.String()))
+	h.d.Log.InfoContext(ctx, "tenant provisioned", "created", result.Created, "duration_ms", result.Duration.Milliseconds())
+	if result.Created && h.d.Mail != nil {
+		// Best effort: the tenant exists whether or not the welcome reaches the admin.
+		if err := h.d.Mail.Send(ctx, welcomeMail(h.d.From, result)); err != nil {
+			h.d.Log.WarnContext(ctx, "welcome mail not sent", "error", err)
+		}
+	}
 	return h.signInAs(w, r, s, result.Tenant.ID, result.AdminUser, "/api/app/setup")
 }
 
@@ -103,4 +110,17 @@ func (h *Handler) pages(fn funchost.HandlerFunc) funchost.HandlerFunc {
 		}
 		return h.render(w, status, page{Title: title, Message: funchost.PublicMessage(err), Link: "/api/app/", LinkText: "Home"})
 	}
+}
+
+// welcomeMail greets the admin who signed the organisation up and lists the next steps,
+// including the two Teams settings without which no transcript ever reaches us.
+func welcomeMail(from mailer.Address, r onboarding.Result) mailer.Message {
+	text := "Welcome to Meeting Minutes.\n\n" +
+		"Your organisation is set up, with a 14-day trial. Next steps:\n" +
+		"1. Finish the setup wizard: template, approvers, where minutes are published.\n" +
+		"2. Let the app read transcripts: in Teams PowerShell, New-CsApplicationAccessPolicy and Grant-CsApplicationAccessPolicy (-Global or a group).\n" +
+		"3. Turn on transcript access: Set-CsTeamsMeetingConfiguration -EnableGraphTranscriptAccess $true -Identity Global.\n" +
+		"4. Invite your approvers and colleagues.\n"
+	return mailer.Message{From: from, To: []mailer.Address{{Name: r.AdminUser.DisplayName, Email: r.AdminUser.Email}},
+		Subject: "Welcome to Meeting Minutes", Text: text, ID: "welcome-" + r.Tenant.ID.String()}
 }

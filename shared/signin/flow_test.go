@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	netmail "net/mail"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -77,6 +81,7 @@ func setup(t *testing.T) *bundle {
 	b.invites = signin.NewInvites(session.LinkCodec{Key: key}, b.stores, b.reg, outbox, base, mail.Address{Email: "minutes@example.com"}, b.clock.Now, nil)
 	h := signin.New(signin.Deps{Sessions: sm, States: identity.StateCodec{Key: key, Now: b.clock.Now}, Entra: prov, Tenants: b.reg,
 		Stores: b.stores, Provisioner: onboarding.New(b.reg, b.stores, db.App, b.clock.Now), Invites: b.invites, Now: b.clock.Now,
+		Mail: outbox, From: mail.Address{Email: "minutes@example.com"},
 		Wait: identity.ConfirmOptions{MaxWait: time.Second, Sleep: func(time.Duration) {}}})
 
 	auth := access.NewAuthenticator(sm, b.stores, b.reg, nil)
@@ -174,6 +179,15 @@ func TestSignUpProvisionsAndSignsInTheAdmin(t *testing.T) {
 
 	consent := br.hop("/api/consent/callback")
 	require.NotEmpty(t, consent)
+	f, err := os.Open(filepath.Join(b.outbox, "welcome-"+got.ID.String()+".eml"))
+	require.NoError(t, err, "the admin gets a welcome mail")
+	defer f.Close()
+	msg, err := netmail.ReadMessage(f)
+	require.NoError(t, err)
+	require.Contains(t, msg.Header.Get("To"), "ada@contoso.example")
+	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	require.NoError(t, err)
+	require.Contains(t, string(body), "EnableGraphTranscriptAccess", "it says how to switch transcripts on")
 
 	t.Run("replayed callback is refused and creates nothing", func(t *testing.T) {
 		status, body := br.get(t, consent)

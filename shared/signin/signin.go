@@ -18,6 +18,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/identity"
+	mailer "github.com/meetingminutes/minutes/shared/mail"
 	"github.com/meetingminutes/minutes/shared/onboarding"
 	"github.com/meetingminutes/minutes/shared/session"
 	"github.com/meetingminutes/minutes/shared/store"
@@ -67,6 +68,9 @@ type Deps struct {
 	Stores      store.Resolver
 	Provisioner Provisioner
 	Invites     *Invites
+	// Mail sends the welcome mail after sign-up; nil sends none. From is its author.
+	Mail mailer.Sender
+	From mailer.Address
 	// OperatorTenant is our own Entra tenant: its users with the Operator app role are
 	// operators. uuid.Nil: nobody is.
 	OperatorTenant uuid.UUID
