@@ -55,6 +55,7 @@ func pages() []page {
 		{"billing", fixed("/api/app/billing"), admin, []string{"Billing", "Contoso", "Current plan", "Starter", "Seats in use", "4 active users",
 			"Choose Pro", "Manage billing in Stripe"}},
 		{"health", fixed("/api/app/health"), admin, []string{"Health", "Ready", "database", "queue", "not configured", "1.2.3"}},
+		{"data location", fixed("/api/app/connection"), admin, []string{"Data location", "Managed by Meeting Minutes", "bring your own infrastructure"}},
 		{"invitation", fixed("/api/app/invitations/accept?token=good"), func(*testing.T, *bundle) caller { return anonymous },
 			[]string{"Join Contoso", "Ada <Admin> invited", "new@contoso.example", "Approver", "Sign in to accept"}},
 		{"operator", fixed("/api/app/operator"), func(t *testing.T, b *bundle) caller { return b.asOperator(t) },
@@ -117,7 +118,7 @@ func TestRoleFailuresGetTheForbiddenPage(t *testing.T) {
 	b := setup(t)
 	member := b.as(t, b.a, b.a.Member)
 	approver := b.as(t, b.a, b.a.Approver)
-	for _, path := range []string{"/api/app/settings", "/api/app/setup", "/api/app/users", "/api/app/billing", "/api/app/health"} {
+	for _, path := range []string{"/api/app/settings", "/api/app/setup", "/api/app/users", "/api/app/billing", "/api/app/health", "/api/app/connection"} {
 		res := b.get(t, approver, path)
 		require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 		require.Contains(t, res.text(), "Not allowed")

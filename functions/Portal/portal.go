@@ -199,6 +199,7 @@ func (h *Handler) Routes() []Route {
 		{"POST /api/app/billing/portal", h.wrap(h.billingPortal)},
 
 		{"GET /api/app/health", h.wrap(h.health)},
+		{"GET /api/app/connection", h.wrap(h.connection)},
 
 		{"GET /api/app/operator", h.operatorOnly(h.operator)},
 		{"POST /api/app/operator/tenants/{id}/status", h.operatorOnly(h.setTenantStatus)},

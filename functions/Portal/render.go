@@ -77,6 +77,7 @@ func (h *Handler) newView(r *http.Request, title, section string) *view {
 			add("/api/app/settings", "Settings", "settings")
 			add("/api/app/users", "Users", "users")
 			add("/api/app/billing", "Billing", "billing")
+			add("/api/app/connection", "Data", "connection")
 			add("/api/app/health", "Health", "health")
 		}
 	}
