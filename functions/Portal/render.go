@@ -85,6 +85,9 @@ func (h *Handler) newView(r *http.Request, title, section string) *view {
 		add("/api/app/operator", "Operator", "operator")
 	}
 	v.Flash = flashes[r.URL.Query().Get("done")]
+	if r.URL.Query().Get("done") == "invited" && r.URL.Query().Get("invitation") != "" {
+		v.Flash = "" // the users page shows the invitation itself, in more detail
+	}
 	v.Alert = alerts[r.URL.Query().Get("error")]
 	return v
 }

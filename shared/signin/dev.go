@@ -80,7 +80,7 @@ func seedDemoMeeting(ctx context.Context, st store.Store, dev *DevTenant, now ti
 	due := start.AddDate(0, 0, 7)
 	if _, err := st.ReplaceActionItems(ctx, mins.ID, []store.ActionItemInput{{Task: "Write the release note for CSV export",
 		OwnerUserID: dev.Users[store.RoleMember].ID, OwnerName: "Morgan Member", DueDate: &due,
-		SourceQuote: "Morgan, can you draft the release note by next week?", SourceOffset: ptr(14*time.Minute + 31*time.Second)}}); err != nil {
+		SourceQuote: "Morgan, can you draft the release note by next week?", SourceOffset: ptr(14*time.Minute + 31*time.Second), Verified: true}}); err != nil {
 		return fmt.Errorf("demo action items: %w", err)
 	}
 	if _, err := st.DecideMinutes(ctx, mins.ID, store.DecideParams{Status: store.MinutesPendingApproval, At: now}); err != nil {

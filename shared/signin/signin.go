@@ -273,6 +273,11 @@ func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, s *sessio
 
 // signInAs renews the session as user u of tenant and redirects.
 func (h *Handler) signInAs(w http.ResponseWriter, r *http.Request, s *session.Session, tenant tenancy.ID, u store.User, returnTo string) error {
+	if st, err := h.d.Stores.For(r.Context(), tenant); err == nil {
+		if err := st.TouchUser(r.Context(), u.ID, h.d.Now()); err != nil {
+			h.d.Log.WarnContext(r.Context(), "record sign-in time", "error", err)
+		}
+	}
 	s.TenantID, s.UserID, s.Role, s.Operator = tenant.String(), u.ID.String(), string(u.Role), false
 	s.Name, s.Email = u.DisplayName, u.Email
 	if err := h.d.Sessions.Renew(w, s); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -235,4 +236,21 @@ func (s *Managed) SetUserRole(ctx context.Context, id UserID, role Role) (User, 
 		return User{}, fmt.Errorf("set role of user %s: %w", id, translate(err))
 	}
 	return u, nil
+}
+
+const touchUserSQL = `UPDATE users SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2`
+
+// TouchUser records a sign-in (see Store.TouchUser); an unknown id is ErrNotFound.
+func (s *Managed) TouchUser(ctx context.Context, id UserID, at time.Time) error {
+	err := s.write(ctx, func(q querier) error {
+		tag, err := q.Exec(ctx, touchUserSQL, s.tenant, id, at.UTC())
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("touch user %s: %w", id, translate(err))
+	}
+	return nil
 }

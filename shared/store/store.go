@@ -92,6 +92,8 @@ type Store interface {
 	// SetUserRole changes a user's role; ErrConflict when it would leave the tenant without an
 	// active admin.
 	SetUserRole(ctx context.Context, id UserID, role Role) (User, error)
+	// TouchUser records that the user signed in at at (users.last_seen_at).
+	TouchUser(ctx context.Context, id UserID, at time.Time) error
 
 	// CreateInvitation stores an invitation; ErrConflict when the token hash is taken.
 	CreateInvitation(ctx context.Context, in InvitationInput) (Invitation, error)

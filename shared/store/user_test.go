@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -216,4 +217,20 @@ func TestSetUserRole(t *testing.T) {
 		require.Len(t, admins, 1)
 		require.True(t, (errs[0] == nil) != (errs[1] == nil), "exactly one demotion succeeds: %v", errs)
 	})
+}
+
+func TestTouchUser(t *testing.T) {
+	t.Parallel()
+	st, b := setup(t)
+	u, err := st.CreateUser(b.ctx, store.UserInput{Email: "touch@example.com"})
+	require.NoError(t, err)
+	require.Nil(t, u.LastSeenAt)
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, st.TouchUser(b.ctx, u.ID, at))
+	got, err := st.User(b.ctx, u.ID)
+	require.NoError(t, err)
+	require.NotNil(t, got.LastSeenAt)
+	require.True(t, got.LastSeenAt.Equal(at))
+	_, other := b.newTenant(t)
+	requireErrorIs(t, other.TouchUser(b.ctx, u.ID, at), store.ErrNotFound)
 }
