@@ -120,6 +120,8 @@ type Deps struct {
 	// Sessions, when set, lets the invitation page start a session for a first-time visitor
 	// so its Accept form carries a CSRF token; without it the page links to sign-in instead.
 	Sessions *session.Manager
+	// Rename renames the caller's organisation (tenancy.Rename); nil hides the name field.
+	Rename func(ctx context.Context, tenant tenancy.ID, name string) error
 }
 
 // Handler serves the portal's pages.
@@ -184,6 +186,7 @@ func (h *Handler) Routes() []Route {
 
 		{"GET /api/app/settings", h.wrap(h.settings)},
 		{"POST /api/app/settings", h.wrap(h.saveSettings)},
+		{"POST /api/app/settings/organisation", h.wrap(h.renameOrganisation)},
 		{"GET /api/app/setup", h.wrap(h.setup)},
 		{"POST /api/app/setup", h.wrap(h.saveSetup)},
 

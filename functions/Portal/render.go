@@ -105,6 +105,7 @@ var flashes = map[string]string{
 	"item_done":     "Action item marked done.",
 	"item_open":     "Action item reopened.",
 	"settings":      "Settings saved.",
+	"renamed":       "Organisation renamed.",
 	"role":          "Role changed.",
 	"invited":       "Invitation sent.",
 	"revoked":       "Invitation revoked.",

@@ -16,6 +16,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/access"
 	"github.com/meetingminutes/minutes/shared/audit"
+	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/store"
 )
 
@@ -382,6 +383,10 @@ type settingsData struct {
 	Minutes  []string
 	// Action is where the form posts.
 	Action string
+	// OrgName is the organisation's display name; CanRename shows its form.
+	OrgName   string
+	CanRename bool
+	NameError string
 }
 
 // settings serves GET /api/app/settings.
@@ -403,7 +408,13 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status int, f *settingsForm) error {
 	v := h.newView(r, "Settings", "settings")
-	v.Data = settingsData{Form: f, Sections: allSections(), Tones: tones(), Minutes: minutesSections(), Action: "/api/app/settings"}
+	data := settingsData{Form: f, Sections: allSections(), Tones: tones(), Minutes: minutesSections(), Action: "/api/app/settings"}
+	if h.d.Rename != nil && h.d.Tenants != nil {
+		if t, err := h.d.Tenants.Get(r.Context(), access.FromContext(r.Context()).Tenant); err == nil {
+			data.OrgName, data.CanRename = t.Name, true
+		}
+	}
+	v.Data = data
 	return h.render(w, status, "settings", v)
 }
 
@@ -437,4 +448,35 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		return h.renderSettings(w, r, http.StatusUnprocessableEntity, f)
 	}
 	return redirect(w, r, "/api/app/settings?done=settings")
+}
+
+// renameOrganisation serves POST /api/app/settings/organisation (admin): the organisation's
+// display name, shown to invitees and in mail. The invitation page and the header read it.
+func (h *Handler) renameOrganisation(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := access.RequireWrite(ctx, store.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if h.d.Rename == nil {
+		return store.ErrNotFound
+	}
+	if err := r.ParseForm(); err != nil {
+		return errBadForm
+	}
+	if err := h.d.Rename(ctx, p.Tenant, r.PostFormValue("name")); err != nil {
+		if funchost.StatusOf(err) == http.StatusBadRequest {
+			return funchost.Status(http.StatusBadRequest, "The organisation name must be 1 to 200 characters.")
+		}
+		return err
+	}
+	st, err := p.Store()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Audit(ctx, audit.Entry{At: h.d.Now(), Actor: audit.Actor{Type: audit.ActorUser, ID: p.User.String()},
+		Action: "tenant.renamed", Target: audit.Target{Type: "tenant", ID: p.Tenant.String()}}); err != nil {
+		return err
+	}
+	return redirect(w, r, "/api/app/settings?done=renamed")
 }

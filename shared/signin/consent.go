@@ -84,7 +84,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) error {
 	return h.signInAs(w, r, s, result.Tenant.ID, result.AdminUser, "/api/app/setup")
 }
 
-// orgName guesses a display name from the admin's mail domain; the admin renames it in setup.
+// orgName guesses a display name from the admin's mail domain; the admin renames it in settings.
 func orgName(email string) string {
 	if i := strings.LastIndexByte(email, '@'); i >= 0 && i+1 < len(email) {
 		return email[i+1:]

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -240,4 +242,24 @@ func translate(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, ErrConflict)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Rename sets the display name of tenant id, from inside that tenant's own context (the
+// tenants table's tenant_self policy admits its own row): a tenant admin renames only their
+// organisation.
+func Rename(ctx context.Context, db Beginner, id ID, name string) error {
+	name = strings.TrimSpace(name)
+	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
+		return fmt.Errorf("rename tenant: %w", funchost.Status(http.StatusBadRequest, "the name must be 1 to 200 characters"))
+	}
+	return WithTx(ctx, db, id, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE tenants SET name = $2, updated_at = now() WHERE id = $1", id, name)
+		if err != nil {
+			return translate("rename tenant", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("rename tenant %s: %w", id, ErrNotFound)
+		}
+		return nil
+	})
 }

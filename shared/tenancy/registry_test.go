@@ -2,6 +2,7 @@ package tenancy_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,4 +122,24 @@ func TestACancelledTenantAlwaysHasItsRetentionDate(t *testing.T) {
 		return err
 	})
 	require.Error(t, err, "a cancelled tenant without cancelled_at would never be purged")
+}
+
+func TestRenameOnlyTouchesOneself(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	reg := tenancy.NewRegistry(db.App)
+	ctx := context.Background()
+	a, _, err := reg.Create(ctx, tenancy.NewTenant{Name: "contoso.example"})
+	require.NoError(t, err)
+	b, _, err := reg.Create(ctx, tenancy.NewTenant{Name: "B"})
+	require.NoError(t, err)
+	require.NoError(t, tenancy.Rename(ctx, db.App, a.ID, "  Contoso Ltd  "))
+	got, err := reg.Get(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Contoso Ltd", got.Name)
+	require.Error(t, tenancy.Rename(ctx, db.App, a.ID, "   "))
+	require.Error(t, tenancy.Rename(ctx, db.App, a.ID, strings.Repeat("x", 201)))
+	other, err := reg.Get(ctx, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, "B", other.Name)
 }
