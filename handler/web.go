@@ -87,7 +87,9 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	a.signinDeps = deps
 	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth,
 		Invites: portalInvites{w.invites}, Tenants: w.registry, Sessions: sm,
-		Rename: func(ctx context.Context, id tenancy.ID, name string) error { return tenancy.Rename(ctx, a.pool, id, name) },
+		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
+			return tenancy.Rename(ctx, a.pool, id, name)
+		},
 		Operator: operatorConsole{w.registry}, Health: func(ctx context.Context) (any, int) {
 			rep := a.health.Report(ctx)
 			if rep.Status != "ready" {

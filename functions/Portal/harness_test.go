@@ -55,7 +55,9 @@ func setup(t *testing.T, opts ...setupOptions) *bundle {
 	deps := portal.Deps{
 		Review: review.New(now), Now: now, Invites: b.invites, Operator: b.operator, Tenants: env.Registry,
 		Sessions: env.Sessions, DevAuth: true,
-		Rename: func(ctx context.Context, id tenancy.ID, name string) error { return tenancy.Rename(ctx, env.DB.App, id, name) },
+		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
+			return tenancy.Rename(ctx, env.DB.App, id, name)
+		},
 		Health: func(context.Context) (any, int) {
 			return map[string]any{"status": "ready", "version": "1.2.3", "dependencies": []map[string]any{
 				{"name": "database", "state": "up", "required": true}, {"name": "queue", "state": "disabled", "detail": "not configured"}}}, 200
