@@ -1,8 +1,10 @@
 package minutes_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -47,24 +49,29 @@ func FuzzParseVTT(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		lenient, err := minutes.ParseVTT(strings.NewReader(in), minutes.ParseOptions{})
 		if err != nil {
-			require.ErrorIs(t, err, minutes.ErrNotVTT, "a lenient parse fails only without a signature")
+			if !errors.Is(err, minutes.ErrNotVTT) {
+				t.Fatalf("a lenient parse fails only without a signature, not with %v", err)
+			}
 			return
 		}
 		checkTranscript(t, lenient)
 		if !strings.Contains(in, "&") {
-			for _, c := range lenient.Cues {
-				require.NotContains(t, c.Text, "<", "a tag leaked into the text")
+			for i, c := range lenient.Cues {
+				if strings.Contains(c.Text, "<") {
+					t.Fatalf("cue %d: a tag leaked into the text %q", i, c.Text)
+				}
 			}
 		}
 		strict, err := minutes.ParseVTT(strings.NewReader(in), minutes.ParseOptions{Strict: true})
 		if err != nil {
-			var pe *minutes.ParseError
-			require.ErrorAs(t, err, &pe)
-			require.Positive(t, pe.Line)
+			if pe := (*minutes.ParseError)(nil); !errors.As(err, &pe) || pe.Line <= 0 {
+				t.Fatalf("strict parse: %v, want a *ParseError with a line", err)
+			}
 			return
 		}
-		require.Equal(t, lenient, strict, "what a strict parse accepts, a lenient one reads the same")
-		require.Zero(t, strict.Skipped)
+		if !reflect.DeepEqual(lenient, strict) || strict.Skipped != 0 {
+			t.Fatalf("what a strict parse accepts, a lenient one must read the same:\n%+v\n%+v", lenient, strict)
+		}
 	})
 }
 
@@ -75,67 +82,82 @@ func FuzzParseText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		tr, err := minutes.ParseText(strings.NewReader(in), minutes.ParseOptions{})
 		if err != nil {
-			require.ErrorIs(t, err, minutes.ErrUnsupportedFormat)
+			if !errors.Is(err, minutes.ErrUnsupportedFormat) {
+				t.Fatalf("a lenient parse fails only on unrecognised text, not with %v", err)
+			}
 			return
 		}
 		checkTranscript(t, tr)
 		strict, err := minutes.ParseText(strings.NewReader(in), minutes.ParseOptions{Strict: true})
 		if err != nil {
-			var pe *minutes.ParseError
-			require.ErrorAs(t, err, &pe)
+			if pe := (*minutes.ParseError)(nil); !errors.As(err, &pe) || pe.Line <= 0 {
+				t.Fatalf("strict parse: %v, want a *ParseError with a line", err)
+			}
 			return
 		}
-		require.Equal(t, tr, strict)
+		if !reflect.DeepEqual(tr, strict) || strict.Skipped != 0 {
+			t.Fatalf("what a strict parse accepts, a lenient one must read the same:\n%+v\n%+v", tr, strict)
+		}
 	})
 }
 
 // checkTranscript checks the invariants the package documentation promises, and that
-// Turns and Quote work on the result.
+// Turns and Quote work on the result. It avoids require so that fuzzing runs fast.
 func checkTranscript(t *testing.T, tr *minutes.Transcript) {
 	t.Helper()
 	var speakers []string
 	var longest time.Duration
 	for i, c := range tr.Cues {
-		require.GreaterOrEqual(t, c.Start, time.Duration(0), "cue %d starts before 0", i)
-		require.GreaterOrEqual(t, c.End, c.Start, "cue %d ends before it starts", i)
-		if i > 0 {
-			require.GreaterOrEqual(t, c.Start, tr.Cues[i-1].Start, "cue %d out of order", i)
+		switch {
+		case c.Start < 0 || c.End < c.Start:
+			t.Fatalf("cue %d: start %v, end %v", i, c.Start, c.End)
+		case i > 0 && c.Start < tr.Cues[i-1].Start:
+			t.Fatalf("cue %d out of order", i)
+		case c.Text == "" || !utf8.ValidString(c.Text) || strings.Join(strings.Fields(c.Text), " ") != c.Text:
+			t.Fatalf("cue %d text %q: empty, not UTF-8 or not single-spaced", i, c.Text)
+		case !utf8.ValidString(c.Speaker) || strings.Join(strings.Fields(c.Speaker), " ") != c.Speaker:
+			t.Fatalf("cue %d speaker %q: not UTF-8 or not single-spaced", i, c.Speaker)
+		case !utf8.ValidString(c.ID):
+			t.Fatalf("cue %d id %q is not UTF-8", i, c.ID)
+		case c.Line <= 0:
+			t.Fatalf("cue %d line %d", i, c.Line)
 		}
-		require.NotEmpty(t, c.Text)
-		require.True(t, utf8.ValidString(c.Text), "cue %d text is not UTF-8", i)
-		require.Equal(t, strings.Join(strings.Fields(c.Text), " "), c.Text, "cue %d text white space", i)
-		require.True(t, utf8.ValidString(c.Speaker))
-		require.Equal(t, strings.Join(strings.Fields(c.Speaker), " "), c.Speaker)
-		require.True(t, utf8.ValidString(c.ID))
-		require.Positive(t, c.Line)
 		if c.Speaker != "" && !slices.Contains(speakers, c.Speaker) {
 			speakers = append(speakers, c.Speaker)
 		}
 		longest = max(longest, c.End)
 	}
-	require.Equal(t, speakers, tr.Speakers)
-	require.Equal(t, longest, tr.Duration)
+	if !slices.Equal(speakers, tr.Speakers) {
+		t.Fatalf("Speakers %q, want %q", tr.Speakers, speakers)
+	}
+	if longest != tr.Duration {
+		t.Fatalf("Duration %v, want %v", tr.Duration, longest)
+	}
 
 	n := 0
-	for _, turn := range tr.Turns() {
-		require.GreaterOrEqual(t, turn.End, turn.Start)
+	for i, turn := range tr.Turns() {
+		if turn.End < turn.Start || len(turn.Cues) == 0 {
+			t.Fatalf("turn %d: %+v", i, turn)
+		}
 		n += len(turn.Cues)
 	}
-	require.Equal(t, len(tr.Cues), n)
+	if n != len(tr.Cues) {
+		t.Fatalf("turns hold %d cues, want %d", n, len(tr.Cues))
+	}
 	_ = tr.WordCount()
 	for i, c := range tr.Cues[:min(len(tr.Cues), 4)] {
 		span, ok := tr.Quote(c.Text)
 		if !ok {
-			hasWord := strings.ContainsFunc(c.Text, func(r rune) bool {
+			if strings.ContainsFunc(c.Text, func(r rune) bool {
 				return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
-			})
-			require.False(t, hasWord, "cue %d's own text is not found", i)
+			}) {
+				t.Fatalf("cue %d's own text %q is not found", i, c.Text)
+			}
 			continue
 		}
-		require.LessOrEqual(t, span.Cue, i, "a cue's own text is found at or before it")
-		require.LessOrEqual(t, span.Cue, span.LastCue)
-		require.Less(t, span.LastCue, len(tr.Cues))
-		require.GreaterOrEqual(t, span.Offset, 0)
-		require.Less(t, span.Offset, len(tr.Cues[span.Cue].Text))
+		if span.Cue > i || span.LastCue < span.Cue || span.LastCue >= len(tr.Cues) ||
+			span.Offset < 0 || span.Offset >= len(tr.Cues[span.Cue].Text) {
+			t.Fatalf("cue %d's own text found at %+v", i, span)
+		}
 	}
 }

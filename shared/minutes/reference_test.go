@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -100,6 +101,10 @@ func TestReferenceExample(t *testing.T) {
 			"\uFEFF" + src,
 		} {
 			tr, err := minutes.ParseVTT(strings.NewReader(in), minutes.ParseOptions{Strict: true})
+			require.NoError(t, err)
+			require.Equal(t, exampleCues, tr.Cues)
+			// A CR as the last byte of a read must wait for the next read: it may be CRLF.
+			tr, err = minutes.ParseVTT(iotest.OneByteReader(strings.NewReader(in)), minutes.ParseOptions{Strict: true})
 			require.NoError(t, err)
 			require.Equal(t, exampleCues, tr.Cues)
 		}
