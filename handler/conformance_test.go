@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/meetingminutes/minutes/shared/dbtest"
+	"github.com/meetingminutes/minutes/shared/queue"
 )
 
 const hostVersion = "4.1037.0.0"
@@ -163,6 +164,16 @@ func fixtures(t *testing.T, prefix string) map[string][]byte {
 		out[strings.TrimSuffix(filepath.Base(f), ".json")] = b
 	}
 	return out
+}
+
+// standaloneDB is a fresh database with River's schema too, as 'handler migrate up' leaves
+// it: standalone runs its queue and timers on River.
+func standaloneDB(t *testing.T) *dbtest.DB {
+	t.Helper()
+	db := dbtest.New(t)
+	_, err := queue.MigrateRiver(context.Background(), db.OwnerURL)
+	require.NoError(t, err)
+	return db
 }
 
 // env returns the settings of a ready, database-backed instance on db.
@@ -401,7 +412,7 @@ func TestConformanceSIGTERMDrainsInFlightInvocations(t *testing.T) {
 
 func TestConformanceStandaloneHasNoEnvelopePaths(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := standaloneDB(t)
 	p := start(t, []string{"standalone"}, dbEnv(t, db)...)
 	for _, name := range []string{"TranscriptIngest", "TenantHealthSweep", "Health", "Api"} {
 		res, b := p.invoke(t, name, fixtures(t, "sb_C2")["sb_C2_binary"])

@@ -48,7 +48,7 @@ func TestFunctionsMatchTheContract(t *testing.T) {
 			require.Equal(t, c.Queue, f.queue, c.Name)
 		case functionapp.TriggerTimer:
 			require.Equal(t, kindTimer, f.kind, c.Name)
-			_, ok := timerEvery[c.Name]
+			_, ok := timerEvery(c.Name)
 			require.True(t, ok, "standalone runs timer %s too", c.Name)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/migrate"
+	"github.com/meetingminutes/minutes/shared/queue"
 )
 
 func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout io.Writer) error {
@@ -31,6 +32,16 @@ func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout i
 			}
 			fmt.Fprintf(stdout, "%s: version %d (%s)\n", r.Set, r.Current, applied)
 		}
+		// River's own schema (the PostgreSQL queue), by River's migrator, after ours.
+		versions, err := queue.MigrateRiver(ctx, dsn.Reveal())
+		if err != nil {
+			return fmt.Errorf("migrate up: %w", err)
+		}
+		applied := "nothing to apply"
+		if len(versions) > 0 {
+			applied = "applied " + joinInts(toInt64(versions))
+		}
+		fmt.Fprintf(stdout, "queue: river schema (%s)\n", applied)
 	case "status":
 		st, err := migrate.Status(ctx, dsn.Reveal(), migrate.SetControl, migrate.SetTenant)
 		if err != nil {
@@ -43,6 +54,15 @@ func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout i
 			}
 			fmt.Fprintf(stdout, "%s: version %d of %d (%s)\n", s.Set, s.Current, s.Latest, pending)
 		}
+		rs, err := queue.RiverStatus(ctx, dsn.Reveal())
+		if err != nil {
+			return fmt.Errorf("migrate status: %w", err)
+		}
+		pending := "up to date"
+		if len(rs.Pending) > 0 {
+			pending = "pending " + joinInts(toInt64(rs.Pending))
+		}
+		fmt.Fprintf(stdout, "queue: river version %d of %d (%s)\n", rs.Current, rs.Latest, pending)
 	}
 	return nil
 }
@@ -53,4 +73,12 @@ func joinInts(v []int64) string {
 		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, ", ")
+}
+
+func toInt64(v []int) []int64 {
+	out := make([]int64, len(v))
+	for i, n := range v {
+		out[i] = int64(n)
+	}
+	return out
 }

@@ -9,13 +9,13 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/meetingminutes/minutes/shared/buildinfo"
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/logging"
+	"github.com/meetingminutes/minutes/shared/queue"
 )
 
 // serve runs the HTTP server until ctx ends (SIGTERM), then drains in-flight invocations.
@@ -58,10 +58,14 @@ func serve(ctx context.Context, cfg *config.Config, m mode, stdout, stderr io.Wr
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "mode", string(m), "version", buildinfo.Version, "commit", buildinfo.Commit)
 
-	var wg sync.WaitGroup
-	if m == modeStandalone {
-		wg.Add(1)
-		go func() { defer wg.Done(); a.runTimers(ctx) }()
+	var workers *queue.Workers
+	if m == modeStandalone && a.pool != nil {
+		// Standalone runs the queue and timer functions in-process on River (PostgreSQL):
+		// periodic timers are leader-elected, so N replicas run each timer once.
+		if workers, err = a.startWorkers(ctx); err != nil {
+			_ = srv.Close()
+			return err
+		}
 	}
 
 	select {
@@ -73,7 +77,11 @@ func serve(ctx context.Context, cfg *config.Config, m mode, stdout, stderr io.Wr
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
-	wg.Wait()
+	if workers != nil {
+		if werr := workers.Stop(sctx); werr != nil {
+			log.Warn("stop queue workers", "error", werr)
+		}
+	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("drain in-flight invocations: %w", err)
 	}
@@ -87,41 +95,39 @@ func isLoopback(addr net.Addr) bool {
 }
 
 // timerEvery is how often each timer runs in standalone mode; under the host the schedules in
-// function.json apply. (River's leader-elected periodic jobs replace this with the queue.)
-var timerEvery = map[string]time.Duration{
-	"TenantHealthSweep":   5 * time.Minute,
-	"SubscriptionRenewal": time.Hour,
-	"UsageReport":         time.Hour,
+// function.json apply.
+func timerEvery(name string) (time.Duration, bool) {
+	switch name {
+	case "TenantHealthSweep":
+		return 5 * time.Minute, true
+	case "SubscriptionRenewal", "UsageReport":
+		return time.Hour, true
+	}
+	return 0, false
 }
 
-// runTimers calls the timer functions in-process until ctx ends. A timer still running when
-// its next tick comes is not started twice.
-func (a *app) runTimers(ctx context.Context) {
-	var wg sync.WaitGroup
+// startWorkers starts River workers calling the same queue and timer functions the Functions
+// host would. River's schema comes with 'handler migrate up'.
+func (a *app) startWorkers(ctx context.Context) (*queue.Workers, error) {
+	funcs := map[queue.Name]funchost.MessageFunc{}
+	timers := map[string]queue.PeriodicTimer{}
 	for _, f := range a.functions() {
-		every, ok := timerEvery[f.name]
-		if f.kind != kindTimer || !ok {
-			continue
-		}
-		wg.Add(1)
-		go func(f function) {
-			defer wg.Done()
-			t := time.NewTicker(every)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case now := <-t.C:
-					ictx := logging.With(ctx, slog.String(logging.KeyFunction, f.name), slog.String(logging.KeyInvocationID, funchost.NewInvocationID()))
-					ictx, cancel := context.WithTimeout(ictx, a.cfg.InvocationTimeout)
-					if err := f.tick(ictx, funchost.Tick{At: now.UTC()}); err != nil {
-						a.log.ErrorContext(ictx, "timer invocation failed", "error", err)
-					}
-					cancel()
-				}
+		switch f.kind {
+		case kindQueue:
+			funcs[queue.Name(f.queue)] = f.msg
+		case kindTimer:
+			if every, ok := timerEvery(f.name); ok {
+				timers[f.name] = queue.PeriodicTimer{Interval: every, Fn: f.tick}
 			}
-		}(f)
+		}
 	}
-	wg.Wait()
+	w, err := queue.NewWorkers(a.pool, funcs, queue.WorkerOptions{Parker: queue.NewParkingLot(a.pool), Timers: timers,
+		Logger: a.log, Timeout: a.cfg.InvocationTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("queue workers: %w", err)
+	}
+	if err := w.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("start queue workers (has 'handler migrate up' run?): %w", err)
+	}
+	return w, nil
 }
