@@ -98,33 +98,14 @@ func (h *Handler) Routes() []Route {
 	}
 }
 
-// caller checks that the principal on ctx holds role (and, for a change, that its tenant may
-// write) and returns it with its tenant's store: the only store a handler uses.
+// caller is access.Caller, named for the handlers' brevity.
 func caller(ctx context.Context, role store.Role, write bool) (access.Principal, store.Store, error) {
-	check := access.Require
-	if write {
-		check = access.RequireWrite
-	}
-	p, err := check(ctx, role)
-	if err != nil {
-		return p, nil, err
-	}
-	st, err := p.Store()
-	if err != nil {
-		return p, nil, err
-	}
-	return p, st, nil
+	return access.Caller(ctx, role, write)
 }
 
-// entry is an audit entry for an action of p at the handler's time.
+// entry is an audit entry for an action of p, now.
 func (h *Handler) entry(p access.Principal, action, targetType, targetID string, details map[string]any) audit.Entry {
-	return audit.Entry{
-		At:      h.now(),
-		Actor:   audit.Actor{Type: audit.ActorUser, ID: p.User.String()},
-		Action:  action,
-		Target:  audit.Target{Type: targetType, ID: targetID},
-		Details: details,
-	}
+	return audit.ByUser(h.now(), p.User.String(), action, targetType, targetID, details)
 }
 
 // reply writes v as JSON with status; tenant data is never cached.

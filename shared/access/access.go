@@ -208,3 +208,21 @@ func (a *Authenticator) principal(w http.ResponseWriter, r *http.Request) (Princ
 func AsUser(t tenancy.Tenant, u store.User, st store.Store) Principal {
 	return Principal{Tenant: t.ID, User: u.ID, Role: u.Role, TenantStatus: t.Status, Name: u.DisplayName, Email: u.Email, store: st}
 }
+
+// Caller checks that the principal on ctx holds role (and, for a change, that its tenant may
+// write) and returns it with its tenant's store: the only store a handler uses.
+func Caller(ctx context.Context, role store.Role, write bool) (Principal, store.Store, error) {
+	check := Require
+	if write {
+		check = RequireWrite
+	}
+	p, err := check(ctx, role)
+	if err != nil {
+		return p, nil, err
+	}
+	st, err := p.Store()
+	if err != nil {
+		return p, nil, err
+	}
+	return p, st, nil
+}

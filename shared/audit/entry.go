@@ -94,3 +94,9 @@ func (e Entry) validate() error {
 	}
 	return nil
 }
+
+// ByUser is the entry of an action a signed-in user (userID) took on a target at at.
+func ByUser(at time.Time, userID, action, targetType, targetID string, details map[string]any) Entry {
+	return Entry{At: at, Actor: Actor{Type: ActorUser, ID: userID}, Action: action,
+		Target: Target{Type: targetType, ID: targetID}, Details: details}
+}

@@ -49,31 +49,12 @@ func New(now func() time.Time) *Service {
 	return &Service{now: now}
 }
 
-// caller checks that the principal on ctx holds role (and, for a change, that its tenant may
-// write), and returns it with its tenant's store.
+// caller is access.Caller, named for the handlers' brevity.
 func caller(ctx context.Context, role store.Role, write bool) (access.Principal, store.Store, error) {
-	check := access.Require
-	if write {
-		check = access.RequireWrite
-	}
-	p, err := check(ctx, role)
-	if err != nil {
-		return p, nil, err
-	}
-	st, err := p.Store()
-	if err != nil {
-		return p, nil, err
-	}
-	return p, st, nil
+	return access.Caller(ctx, role, write)
 }
 
-// entry is an audit entry for an action of p at time now.
+// entry is an audit entry for an action of p, now.
 func (s *Service) entry(p access.Principal, action, targetType, targetID string, details map[string]any) audit.Entry {
-	return audit.Entry{
-		At:      s.now(),
-		Actor:   audit.Actor{Type: audit.ActorUser, ID: p.User.String()},
-		Action:  action,
-		Target:  audit.Target{Type: targetType, ID: targetID},
-		Details: details,
-	}
+	return audit.ByUser(s.now(), p.User.String(), action, targetType, targetID, details)
 }
