@@ -40,11 +40,7 @@ type actionItemsData struct {
 // actionItems serves GET /api/app/action-items?owner=me|all&status=open|done|all.
 func (h *Handler) actionItems(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := access.Require(ctx, store.RoleMember)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleMember, false)
 	if err != nil {
 		return err
 	}

@@ -34,11 +34,7 @@ type billingData struct {
 // it becomes active again.
 func (h *Handler) billing(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := access.Require(ctx, store.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleAdmin, false)
 	if err != nil {
 		return err
 	}

@@ -56,11 +56,7 @@ type meetingsData struct {
 // meetings serves GET /api/app/meetings.
 func (h *Handler) meetings(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := access.Require(ctx, store.RoleMember)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleMember, false)
 	if err != nil {
 		return err
 	}
@@ -132,11 +128,7 @@ func itemChanger(p access.Principal) func(store.ActionItem) bool {
 // rejection was refused.
 func (h *Handler) renderMeeting(w http.ResponseWriter, r *http.Request, id store.MeetingID, status int, reason, reasonErr string) error {
 	ctx := r.Context()
-	p, err := access.Require(ctx, store.RoleMember)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleMember, false)
 	if err != nil {
 		return err
 	}

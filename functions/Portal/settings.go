@@ -391,11 +391,7 @@ type settingsData struct {
 
 // settings serves GET /api/app/settings.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
-	p, err := access.Require(r.Context(), store.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	_, st, err := access.Caller(r.Context(), store.RoleAdmin, false)
 	if err != nil {
 		return err
 	}
@@ -422,11 +418,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status 
 // form with the input kept.
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := access.RequireWrite(ctx, store.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleAdmin, true)
 	if err != nil {
 		return err
 	}

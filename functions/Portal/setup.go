@@ -66,11 +66,7 @@ func currentStep(r *http.Request) string {
 
 // setup serves GET /api/app/setup?step=….
 func (h *Handler) setup(w http.ResponseWriter, r *http.Request) error {
-	p, err := access.Require(r.Context(), store.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	_, st, err := access.Caller(r.Context(), store.RoleAdmin, false)
 	if err != nil {
 		return err
 	}
@@ -121,11 +117,7 @@ func (h *Handler) renderSetup(w http.ResponseWriter, r *http.Request, status int
 // last step marks the setup completed.
 func (h *Handler) saveSetup(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := access.RequireWrite(ctx, store.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleAdmin, true)
 	if err != nil {
 		return err
 	}

@@ -61,11 +61,7 @@ func (h *Handler) users(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int, inv *inviteForm) error {
 	ctx := r.Context()
-	p, err := access.Require(ctx, store.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	st, err := p.Store()
+	p, st, err := access.Caller(ctx, store.RoleAdmin, false)
 	if err != nil {
 		return err
 	}
