@@ -81,7 +81,7 @@ func (a *app) functions() []function {
 	return []function{
 		{name: "Health", kind: kindHTTP, routes: routes(a.health.Serve, "GET /api/health")},
 		{name: "ConsentCallback", kind: kindHTTP, web: true, routes: routes(a.consentCallback(), "GET /api/consent/callback")},
-		{name: "GraphNotifications", kind: kindHTTP, routes: routes(notYetHTTP("GraphNotifications"), "POST /api/graph/notifications")},
+		{name: "GraphNotifications", kind: kindHTTP, routes: routes(a.graphNotifications(), "POST /api/graph/notifications"), maxBody: graphMaxBody},
 		{name: "GraphLifecycle", kind: kindHTTP, routes: routes(notYetHTTP("GraphLifecycle"), "POST /api/graph/lifecycle")},
 		{name: "StripeWebhook", kind: kindHTTP, routes: routes(notYetHTTP("StripeWebhook"), "POST /api/stripe/webhook")},
 		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},

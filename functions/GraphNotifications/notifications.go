@@ -1,0 +1,309 @@
+package graphnotifications
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/graphhook"
+	"github.com/meetingminutes/minutes/shared/logging"
+	"github.com/meetingminutes/minutes/shared/tenancy"
+)
+
+// Log keys of this function (snake_case, STYLE rule 18).
+const (
+	keyAlert          = "graph_alert"
+	keySubscriptionID = "subscription_id"
+	keyReason         = "reason"
+	keyDedupeKey      = "dedupe_key"
+)
+
+// Reasons this package adds to graphhook's Reason constants; stable, safe to log.
+const (
+	reasonUnknownTenant    = "unknown_tenant"
+	reasonDecrypt          = "decrypt_failed"
+	reasonContentMismatch  = "content_mismatch"
+	reasonNotTranscript    = "not_a_transcript"
+	reasonTokensNotValid   = "validation_tokens_invalid"
+	reasonNoDecryptionKeys = "no_decryption_keys"
+)
+
+// Config is what the function needs to trust rich notifications.
+type Config struct {
+	// AppID is our application (client) id, the audience of validation tokens. Required only
+	// to accept batches with validation tokens or encrypted content: without it they are
+	// dropped.
+	AppID string
+	// KeysURL is the JWKS of the token signing keys; empty means discovery (DiscoveryURL).
+	KeysURL string
+	// DiscoveryURL is the OpenID configuration; default graphhook.DefaultDiscoveryURL.
+	DiscoveryURL string
+	// HTTPClient fetches the signing keys; nil means graphhook's default client.
+	HTTPClient *http.Client
+	// Now is the clock of token lifetimes; nil means time.Now.
+	Now func() time.Time
+	// CertificateKeys maps an encryptionCertificateId to its private key: hold the current
+	// and the previous certificate while Graph still uses the old one.
+	CertificateKeys map[string]*rsa.PrivateKey
+}
+
+// Handler serves GraphNotifications.
+type Handler struct {
+	db        tenancy.Beginner
+	tenants   Tenants
+	enqueuer  Enqueuer
+	verifier  *graphhook.TokenVerifier
+	decrypter *graphhook.Decrypter
+	log       *slog.Logger
+}
+
+// New returns the handler. db is the runtime pool (tenant transactions), tenants maps Graph
+// tenants to ours, enq sends transcript-ingest messages; log nil discards.
+func New(db tenancy.Beginner, tenants Tenants, enq Enqueuer, cfg Config, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{db: db, tenants: tenants, enqueuer: enq, log: log,
+		decrypter: &graphhook.Decrypter{Keys: cfg.CertificateKeys}}
+	if cfg.AppID != "" {
+		h.verifier = &graphhook.TokenVerifier{AppID: cfg.AppID, KeysURL: cfg.KeysURL,
+			DiscoveryURL: cfg.DiscoveryURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now}
+	}
+	return h
+}
+
+// Serve handles one POST from Graph (see the package documentation).
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
+	if graphhook.ServeValidation(w, r) {
+		return nil
+	}
+	ctx := r.Context()
+	body, err := graphhook.ReadBody(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.Is(err, graphhook.ErrBodyTooLarge) || errors.As(err, &mbe) {
+			return fmt.Errorf("%w: graph notification over %d bytes", funchost.ErrTooLarge, graphhook.MaxBatchBytes)
+		}
+		return fmt.Errorf("%w: %w", funchost.ErrBadRequest, err)
+	}
+	b, err := graphhook.ParseBatch(body)
+	if err != nil {
+		return fmt.Errorf("%w: %w", funchost.ErrBadRequest, err)
+	}
+	verified, err := h.verifyTokens(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, group := range byTenant(b) {
+		if err := h.process(ctx, group, verified); err != nil {
+			return err
+		}
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// verifyTokens checks the batch's validation tokens if it needs any. A token that fails makes
+// the whole batch unverified (every item is then dropped); signing keys out of reach are
+// transient: 503, so Graph retries later.
+func (h *Handler) verifyTokens(ctx context.Context, b graphhook.Batch) (bool, error) {
+	if !b.NeedsTokenVerification() {
+		return true, nil
+	}
+	if h.verifier == nil {
+		h.log.WarnContext(ctx, "graph notification batch dropped", keyReason, reasonNoDecryptionKeys, "items", len(b.Value))
+		return false, nil
+	}
+	err := h.verifier.VerifyBatch(ctx, b)
+	switch {
+	case errors.Is(err, graphhook.ErrKeysUnavailable):
+		return false, funchost.Unavailable("graph token signing keys unavailable")
+	case err != nil:
+		// TokenError carries indexes, tenants and reasons only, never the token.
+		h.log.WarnContext(ctx, "graph notification batch failed token verification", keyAlert, true,
+			keyReason, reasonTokensNotValid, "error", err.Error(), "items", len(b.Value))
+		return false, nil
+	}
+	return true, nil
+}
+
+// tenantGroup is the part of a batch from one Graph tenant, keeping the batch's tokens so
+// graphhook.Classify applies the batch-wide verdict.
+type tenantGroup struct {
+	azure uuid.UUID
+	batch graphhook.Batch
+}
+
+// byTenant splits b by Graph tenant, in first-seen order; items without a tenant form a group
+// of uuid.Nil (Classify drops them).
+func byTenant(b graphhook.Batch) []tenantGroup {
+	var out []tenantGroup
+	index := map[uuid.UUID]int{}
+	for _, n := range b.Value {
+		i, ok := index[n.TenantID]
+		if !ok {
+			i = len(out)
+			index[n.TenantID] = i
+			out = append(out, tenantGroup{azure: n.TenantID, batch: graphhook.Batch{ValidationTokens: b.ValidationTokens}})
+		}
+		out[i].batch.Value = append(out[i].batch.Value, n)
+	}
+	return out
+}
+
+// process handles one tenant's items in one transaction of that tenant.
+func (h *Handler) process(ctx context.Context, g tenantGroup, verified bool) error {
+	if g.azure == uuid.Nil {
+		h.drop(ctx, g.batch.Value, graphhook.ReasonMissingTenant)
+		return nil
+	}
+	tenant, ok, err := resolveTenant(ctx, h.tenants, g.azure)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		h.drop(ctx, g.batch.Value, reasonUnknownTenant)
+		return nil
+	}
+	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, tenant.String()))
+	err = tenancy.WithTx(ctx, h.db, tenant, func(tx pgx.Tx) error {
+		subs, err := loadSubscriptions(ctx, tx, g.azure, g.batch.SubscriptionIDs())
+		if err != nil {
+			return err
+		}
+		results := graphhook.Classify(g.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: verified})
+		for _, res := range results {
+			msg, ok := h.accept(ctx, tenant, res)
+			if !ok {
+				continue
+			}
+			if err := h.record(ctx, tx, tenant, res, msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record graph notifications: %w", err)
+	}
+	return nil
+}
+
+// Message is the body of the transcript-ingest message (contract with TranscriptIngest).
+type Message struct {
+	// TenantID is our tenant.
+	TenantID tenancy.ID `json:"tenant_id"`
+	// SubscriptionID is Graph's subscription id.
+	SubscriptionID string `json:"subscription_id"`
+	// Resource is the notification's resource, as Graph sent it (never a fetch path).
+	Resource string `json:"resource"`
+	// UserID is the meeting organizer's object id: from a user-level resource or the decrypted
+	// meetingOrganizer; empty when neither told us (TranscriptIngest decodes the meeting id).
+	UserID string `json:"user_id"`
+	// MeetingID is the onlineMeeting id.
+	MeetingID string `json:"meeting_id"`
+	// TranscriptID is the callTranscript id.
+	TranscriptID string `json:"transcript_id"`
+	// ChangeType is created, updated or deleted.
+	ChangeType string `json:"change_type"`
+	// CallID is the call occurrence (from decrypted content), when known.
+	CallID string `json:"call_id,omitempty"`
+}
+
+// accept turns a classified item into the message to send, or logs why it is dropped.
+func (h *Handler) accept(ctx context.Context, tenant tenancy.ID, res graphhook.Result) (Message, bool) {
+	n := res.Item
+	if !res.Valid {
+		h.drop(ctx, []graphhook.Notification{n}, res.Reason)
+		return Message{}, false
+	}
+	if res.Kind != graphhook.KindTranscript {
+		// Call records and lifecycle events are not ours to ingest (lifecycle events have
+		// their own URL, GraphLifecycle).
+		h.drop(ctx, []graphhook.Notification{n}, reasonNotTranscript)
+		return Message{}, false
+	}
+	m := Message{
+		TenantID: tenant, SubscriptionID: n.SubscriptionID.String(), Resource: n.Resource,
+		UserID: res.Transcript.UserID, MeetingID: res.Transcript.MeetingID,
+		TranscriptID: res.Transcript.TranscriptID, ChangeType: string(n.ChangeType),
+	}
+	if n.EncryptedContent != nil {
+		content, err := h.decrypter.Decrypt(*n.EncryptedContent)
+		if err != nil {
+			// DecryptError carries the certificate id and a reason, never content or keys.
+			h.log.WarnContext(ctx, "graph notification dropped", keyAlert, true, keyReason, reasonDecrypt,
+				keySubscriptionID, n.SubscriptionID.String(), "error", err.Error())
+			return Message{}, false
+		}
+		var ct callTranscript
+		if err := json.Unmarshal(content, &ct); err != nil || (ct.ID != "" && ct.ID != m.TranscriptID) {
+			h.drop(ctx, []graphhook.Notification{n}, reasonContentMismatch)
+			return Message{}, false
+		}
+		if m.UserID == "" && ct.MeetingOrganizer.User != nil {
+			m.UserID = ct.MeetingOrganizer.User.ID
+		}
+		m.CallID = ct.CallID
+	}
+	return m, true
+}
+
+// callTranscript is the part of a decrypted callTranscript we use.
+type callTranscript struct {
+	ID               string `json:"id"`
+	CallID           string `json:"callId"`
+	MeetingOrganizer struct {
+		User *struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	} `json:"meetingOrganizer"`
+}
+
+// record writes the receipt of a valid item and, the first time, enqueues its message, both in
+// tx.
+func (h *Handler) record(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, res graphhook.Result, m Message) error {
+	n := res.Item
+	var inserted, pending bool
+	if err := tx.QueryRow(ctx, upsertReceipt, tenant, res.DedupeKey, n.SubscriptionID.String(),
+		string(n.ChangeType), n.Resource).Scan(&inserted, &pending); err != nil {
+		return fmt.Errorf("record receipt: %w", err)
+	}
+	if !pending {
+		h.log.DebugContext(ctx, "graph notification redelivered", keyDedupeKey, res.DedupeKey)
+		return nil
+	}
+	if err := h.enqueuer.Enqueue(ctx, tx, tenant, res.DedupeKey, m); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, markEnqueued, tenant, res.DedupeKey); err != nil {
+		return fmt.Errorf("mark receipt enqueued: %w", err)
+	}
+	h.log.InfoContext(ctx, "transcript notification enqueued", keyDedupeKey, res.DedupeKey, "first", inserted)
+	return nil
+}
+
+// drop logs items that are not acted on. A clientState mismatch is an alert: someone knows a
+// subscription id but not its secret.
+func (h *Handler) drop(ctx context.Context, items []graphhook.Notification, reason string) {
+	for _, n := range items {
+		attrs := []any{keyReason, reason, keySubscriptionID, n.SubscriptionID.String()}
+		switch reason {
+		case graphhook.ReasonClientStateMismatch, graphhook.ReasonTenantMismatch, graphhook.ReasonBatchNotVerified:
+			h.log.WarnContext(ctx, "graph notification dropped", append(attrs, keyAlert, true)...)
+		case reasonNotTranscript:
+			h.log.InfoContext(ctx, "graph notification ignored", attrs...)
+		default:
+			h.log.WarnContext(ctx, "graph notification dropped", attrs...)
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package graphnotifications
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/meetingminutes/minutes/shared/graphhook"
+	"github.com/meetingminutes/minutes/shared/graphhook/graphhooktest"
+)
+
+func TestValidNotification(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+
+	t.Run("basic notification is recorded and enqueued once", func(t *testing.T) {
+		n := b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-basic-1", MeetingID: "mtg-1"})
+		rec := b.post(t, b.pub.Body(t, n))
+		require.Equal(t, http.StatusAccepted, rec.Code)
+		require.Empty(t, rec.Body.String())
+		require.Equal(t, []receipt{{Key: b.azure.String() + ":transcript:tr-basic-1", Times: 1, Enqueued: true}}, b.receipts(t, b.tenant))
+		require.Equal(t, 1, b.jobs(t))
+
+		var args struct {
+			ID         string            `json:"id"`
+			Body       Message           `json:"body"`
+			Properties map[string]string `json:"properties"`
+		}
+		var raw []byte
+		require.NoError(t, b.owner.QueryRow(context.Background(), `SELECT args FROM river_job WHERE kind = 'queue.transcript-ingest'`).Scan(&raw))
+		require.NoError(t, json.Unmarshal(raw, &args))
+		require.Equal(t, b.azure.String()+":transcript:tr-basic-1", args.ID)
+		require.Equal(t, b.tenant.String(), args.Properties["tenant_id"])
+		require.Equal(t, Message{TenantID: b.tenant, SubscriptionID: b.sub.String(), Resource: n.Resource,
+			MeetingID: "mtg-1", TranscriptID: "tr-basic-1", ChangeType: "created"}, args.Body)
+	})
+
+	t.Run("rich notification is decrypted for the organizer and call", func(t *testing.T) {
+		n := b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-rich-1", OrganizerID: "org-42", Rich: true})
+		rec := b.post(t, b.pub.Body(t, n))
+		require.Equal(t, http.StatusAccepted, rec.Code)
+		var body Message
+		require.NoError(t, b.owner.QueryRow(context.Background(),
+			`SELECT args->'body' FROM river_job WHERE args->>'id' = $1`, b.azure.String()+":transcript:tr-rich-1").Scan(&body))
+		require.Equal(t, "org-42", body.UserID)
+		require.NotEmpty(t, body.CallID)
+		require.NotContains(t, b.logs.String(), b.secret)
+	})
+}
+
+func TestDuplicatesAndReordering(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-a"})
+	c := b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-c"})
+	for _, batch := range [][]graphhook.Notification{{a}, {c, a}, {a}, {a, c}, {a}} {
+		require.Equal(t, http.StatusAccepted, b.post(t, b.pub.Body(t, batch...)).Code)
+	}
+	require.Equal(t, []receipt{
+		{Key: b.azure.String() + ":transcript:tr-a", Times: 5, Enqueued: true},
+		{Key: b.azure.String() + ":transcript:tr-c", Times: 2, Enqueued: true},
+	}, b.receipts(t, b.tenant))
+	require.Equal(t, 2, b.jobs(t))
+}
+
+func TestJunkIsDroppedWithoutRetry(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	otherAzure, otherSub := uuid.New(), uuid.New()
+	other := b.newTenant(t, otherAzure, otherSub, "other-secret")
+
+	cases := []struct {
+		name string
+		body func(t *testing.T) []byte
+		want int
+	}{
+		{"forged clientState", func(t *testing.T) []byte {
+			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{ClientState: "guessed"}))
+		}, http.StatusAccepted},
+		{"bad HMAC", func(t *testing.T) []byte {
+			n := b.transcript(t, graphhooktest.TranscriptOptions{Rich: true})
+			sig, err := base64.StdEncoding.DecodeString(n.EncryptedContent.DataSignature)
+			require.NoError(t, err)
+			sig[0] ^= 0xff // a well-formed signature that does not match
+			n.EncryptedContent.DataSignature = base64.StdEncoding.EncodeToString(sig)
+			return b.pub.Body(t, n)
+		}, http.StatusAccepted},
+		{"wrong-audience validation token", func(t *testing.T) []byte {
+			n := b.transcript(t, graphhooktest.TranscriptOptions{Rich: true})
+			tok := b.pub.Token(t, b.azure, &graphhooktest.TokenOptions{Claims: func(c jwt.MapClaims) { c["aud"] = uuid.NewString() }})
+			return graphhooktest.BodyWithTokens(t, []string{tok}, n)
+		}, http.StatusAccepted},
+		{"expired validation token", func(t *testing.T) []byte {
+			n := b.transcript(t, graphhooktest.TranscriptOptions{Rich: true})
+			tok := b.pub.Token(t, b.azure, &graphhooktest.TokenOptions{Claims: func(c jwt.MapClaims) {
+				c["exp"] = b.pub.Clock.Now().Add(-time.Hour).Unix()
+				c["iat"] = b.pub.Clock.Now().Add(-9 * time.Hour).Unix()
+				c["nbf"] = c["iat"]
+			}})
+			return graphhooktest.BodyWithTokens(t, []string{tok}, n)
+		}, http.StatusAccepted},
+		{"rich item without a token", func(t *testing.T) []byte {
+			return graphhooktest.BodyWithTokens(t, nil, b.transcript(t, graphhooktest.TranscriptOptions{Rich: true}))
+		}, http.StatusAccepted},
+		{"unknown subscription", func(t *testing.T) []byte {
+			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{SubscriptionID: uuid.New()}))
+		}, http.StatusAccepted},
+		{"another tenant's subscription", func(t *testing.T) []byte {
+			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{SubscriptionID: otherSub, ClientState: "other-secret"}))
+		}, http.StatusAccepted},
+		{"unknown tenant", func(t *testing.T) []byte {
+			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{TenantID: uuid.New()}))
+		}, http.StatusAccepted},
+		{"unsupported resource", func(t *testing.T) []byte {
+			n := b.transcript(t, graphhooktest.TranscriptOptions{})
+			n.Resource, n.ResourceData = "users/x/messages/y", nil
+			return b.pub.Body(t, n)
+		}, http.StatusAccepted},
+		{"lifecycle event on the notification URL", func(t *testing.T) []byte {
+			return b.pub.Body(t, b.pub.LifecycleNotification(b.sub, b.azure, b.secret, graphhook.LifecycleReauthorizationRequired))
+		}, http.StatusAccepted},
+		{"empty batch", func(t *testing.T) []byte { return []byte(`{"value":[]}`) }, http.StatusAccepted},
+		{"malformed JSON", func(t *testing.T) []byte { return []byte(`{"value":[{"subscriptionId":`) }, http.StatusBadRequest},
+		{"not a batch", func(t *testing.T) []byte { return []byte(`[1,2,3]`) }, http.StatusBadRequest},
+		{"10 MB body", func(t *testing.T) []byte {
+			return append([]byte(`{"value":[],"pad":"`), append(bytes.Repeat([]byte("x"), 10<<20), `"}`...)...)
+		}, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := b.post(t, tt.body(t))
+			require.Equal(t, tt.want, rec.Code, rec.Body.String())
+			if tt.want == http.StatusAccepted {
+				require.Empty(t, rec.Body.String())
+			}
+		})
+	}
+	require.Empty(t, b.receipts(t, b.tenant))
+	require.Empty(t, b.receipts(t, other))
+	require.Equal(t, 0, b.jobs(t))
+
+	logs := b.logs.String()
+	require.Contains(t, logs, `"graph_alert":true`)
+	require.Contains(t, logs, `"reason":"client_state_mismatch"`)
+	require.Contains(t, logs, `"reason":"unknown_tenant"`)
+	for _, secret := range []string{b.secret, "guessed", "other-secret"} {
+		require.NotContains(t, logs, secret)
+	}
+	require.NotContains(t, logs, "eyJ") // no JWT
+}
+
+// TestChunkedOversizeBody sends a body with no Content-Length, so the limit applies while
+// reading.
+func TestChunkedOversizeBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	req := httptest.NewRequest(http.MethodPost, "/api/graph/notifications", struct{ *bytes.Reader }{bytes.NewReader(bytes.Repeat([]byte(" "), 5<<20))})
+	req.ContentLength = -1
+	rec := httptest.NewRecorder()
+	b.serve.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+}
+
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.down.Store(true) // the handshake needs no database
+	b.pool.Reset()
+	token := "Validation: Testing client application reachability for subscription Request-Id: " + uuid.NewString()
+	req := httptest.NewRequest(http.MethodPost, "/api/graph/notifications?validationToken="+url.QueryEscape(token), strings.NewReader(""))
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	b.serve.ServeHTTP(rec, req)
+	require.Less(t, time.Since(start), time.Second)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
+	require.Equal(t, token, rec.Body.String())
+}
+
+func TestNothingLostWhenDependenciesFail(t *testing.T) {
+	t.Parallel()
+
+	t.Run("database down answers 5xx and the redelivery is accepted", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		body := b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-db"}))
+		b.down.Store(true)
+		b.pool.Reset()
+		rec := b.post(t, body)
+		require.GreaterOrEqual(t, rec.Code, 500)
+		b.down.Store(false)
+		require.Equal(t, http.StatusAccepted, b.post(t, body).Code)
+		require.Equal(t, []receipt{{Key: b.azure.String() + ":transcript:tr-db", Times: 1, Enqueued: true}}, b.receipts(t, b.tenant))
+		require.Equal(t, 1, b.jobs(t))
+	})
+
+	t.Run("queue failure rolls the receipt back", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		body := b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-q"}))
+		b.enq.fail.Store(1)
+		require.Equal(t, http.StatusInternalServerError, b.post(t, body).Code)
+		require.Empty(t, b.receipts(t, b.tenant))
+		require.Equal(t, http.StatusAccepted, b.post(t, body).Code)
+		require.Equal(t, []receipt{{Key: b.azure.String() + ":transcript:tr-q", Times: 1, Enqueued: true}}, b.receipts(t, b.tenant))
+		require.Equal(t, 1, b.jobs(t))
+	})
+
+	t.Run("signing keys unavailable answers 503, then accepts", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		body := b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-keys", Rich: true}))
+		b.pub.Keys.SetFailing(true)
+		require.Equal(t, http.StatusServiceUnavailable, b.post(t, body).Code)
+		require.Equal(t, 0, b.jobs(t))
+		b.pub.Keys.SetFailing(false)
+		b.pub.Clock.Advance(2 * time.Minute) // past the verifier's minimum refresh interval
+		require.Equal(t, http.StatusAccepted, b.post(t, body).Code)
+		require.Equal(t, 1, b.jobs(t))
+	})
+}
+
+func BenchmarkNotification(b *testing.B) {
+	s := setup(b)
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = s.pub.Body(b, s.transcript(b, graphhooktest.TranscriptOptions{}))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if rec := s.post(b, bodies[i]); rec.Code != http.StatusAccepted {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
