@@ -158,7 +158,8 @@ type failure struct {
 
 // envelope reads and decodes an envelope body, answering the host itself when it cannot.
 // It returns ok=false when a reply has been written.
-func (a *Adapter) envelope(w http.ResponseWriter, r *http.Request, function string) (ctx context.Context, env *Envelope, body []byte, ok bool) {
+// envelope reads the body (and decodes it as an envelope when decode is set).
+func (a *Adapter) envelope(w http.ResponseWriter, r *http.Request, function string, decode bool) (ctx context.Context, env *Envelope, body []byte, ok bool) {
 	invocation := InvocationID(r)
 	ctx = logging.With(r.Context(), slog.String(logging.KeyInvocationID, invocation), slog.String(logging.KeyFunction, function))
 	w.Header().Set("X-Invocation-Id", invocation)
@@ -173,9 +174,10 @@ func (a *Adapter) envelope(w http.ResponseWriter, r *http.Request, function stri
 		writeJSON(w, StatusOf(err), failure{PublicMessage(err), invocation})
 		return ctx, nil, nil, false
 	}
-	env, err = DecodeEnvelope(body)
-	if err != nil {
-		return ctx, nil, body, true
+	if decode {
+		if env, err = DecodeEnvelope(body); err != nil {
+			return ctx, nil, body, true
+		}
 	}
 	return ctx, env, body, true
 }
@@ -183,7 +185,7 @@ func (a *Adapter) envelope(w http.ResponseWriter, r *http.Request, function stri
 // Queue returns the handler for POST /{function} carrying a Service Bus trigger named binding.
 func (a *Adapter) Queue(function, binding string, fn MessageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, env, body, ok := a.envelope(w, r, function)
+		ctx, env, body, ok := a.envelope(w, r, function, true)
 		if !ok {
 			return
 		}
@@ -256,17 +258,22 @@ func (a *Adapter) settle(ctx context.Context, w http.ResponseWriter, function, i
 // Timer returns the handler for POST /{function} carrying a timer trigger named binding.
 func (a *Adapter) Timer(function, binding string, fn TickFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, env, _, ok := a.envelope(w, r, function)
+		ctx, _, body, ok := a.envelope(w, r, function, false)
 		if !ok {
 			return
 		}
 		invocation := w.Header().Get("X-Invocation-Id")
-		if env == nil {
-			a.log.ErrorContext(ctx, "timer envelope is not JSON")
-			writeJSON(w, http.StatusBadRequest, failure{"malformed invocation envelope", invocation})
-			return
+		tick, fast := fastTick(body, binding)
+		var err error
+		if !fast {
+			env, derr := DecodeEnvelope(body)
+			if derr != nil {
+				a.log.ErrorContext(ctx, "timer envelope is not JSON")
+				writeJSON(w, http.StatusBadRequest, failure{"malformed invocation envelope", invocation})
+				return
+			}
+			tick, err = DecodeTick(env, binding)
 		}
-		tick, err := DecodeTick(env, binding)
 		if err != nil {
 			a.log.ErrorContext(ctx, "timer envelope rejected", "error", err)
 			writeJSON(w, http.StatusBadRequest, failure{err.Error(), invocation})
@@ -288,7 +295,7 @@ func (a *Adapter) Timer(function, binding string, fn TickFunc) http.Handler {
 // that serves forwarded requests, answering 200 with Outputs[output] as the caller's response.
 func (a *Adapter) HTTPEnvelope(function, binding, output string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, env, _, ok := a.envelope(w, r, function)
+		ctx, env, _, ok := a.envelope(w, r, function, true)
 		if !ok {
 			return
 		}

@@ -56,3 +56,58 @@ func DecodeTick(env *Envelope, binding string) (Tick, error) {
 	}
 	return t, nil
 }
+
+// fastTick decodes the timer envelope every current host sends in one typed pass. It reports
+// false for anything unusual (a string where an object belongs, a missing or ambiguous
+// binding, an unreadable value), and the caller then takes the tolerant path, DecodeTick,
+// whose results it matches (tested on every fixture).
+func fastTick(body []byte, binding string) (Tick, bool) {
+	type status struct{ Last, Next json.RawMessage }
+	type timer struct {
+		IsPastDue      json.RawMessage
+		ScheduleStatus *status
+	}
+	var w struct {
+		Data     map[string]timer
+		Metadata struct {
+			Sys          struct{ UtcNow json.RawMessage } `json:"sys"`
+			RetryContext *struct{ RetryCount json.RawMessage }
+		}
+	}
+	if json.Unmarshal(body, &w) != nil {
+		return Tick{}, false
+	}
+	t, ok := w.Data[binding]
+	if !ok {
+		if len(w.Data) != 1 {
+			return Tick{}, false
+		}
+		for _, v := range w.Data { // a sole entry, whatever its name, as DecodeTick accepts
+			t = v
+		}
+	}
+	var tick Tick
+	var err error
+	if tick.At, err = decodeTime(w.Metadata.Sys.UtcNow); err != nil {
+		return Tick{}, false
+	}
+	if w.Metadata.RetryContext != nil {
+		n, err := decodeInt(w.Metadata.RetryContext.RetryCount)
+		if err != nil {
+			return Tick{}, false
+		}
+		tick.RetryCount = int(n)
+	}
+	if tick.IsPastDue, err = decodeBool(t.IsPastDue); err != nil {
+		return Tick{}, false
+	}
+	if st := t.ScheduleStatus; st != nil {
+		if tick.Last, err = decodeTime(st.Last); err != nil {
+			return Tick{}, false
+		}
+		if tick.Next, err = decodeTime(st.Next); err != nil {
+			return Tick{}, false
+		}
+	}
+	return tick, true
+}
