@@ -82,7 +82,7 @@ func (a *app) functions() []function {
 		{name: "Health", kind: kindHTTP, routes: routes(a.health.Serve, "GET /api/health")},
 		{name: "ConsentCallback", kind: kindHTTP, web: true, routes: routes(a.consentCallback(), "GET /api/consent/callback")},
 		{name: "GraphNotifications", kind: kindHTTP, routes: routes(a.graphNotifications(), "POST /api/graph/notifications"), maxBody: graphMaxBody},
-		{name: "GraphLifecycle", kind: kindHTTP, routes: routes(notYetHTTP("GraphLifecycle"), "POST /api/graph/lifecycle")},
+		{name: "GraphLifecycle", kind: kindHTTP, routes: routes(a.graphLifecycle(), "POST /api/graph/lifecycle"), maxBody: graphMaxBody},
 		{name: "StripeWebhook", kind: kindHTTP, routes: routes(notYetHTTP("StripeWebhook"), "POST /api/stripe/webhook")},
 		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},
 		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes()},

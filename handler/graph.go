@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	graphlifecycle "github.com/meetingminutes/minutes/functions/GraphLifecycle"
 	graphnotifications "github.com/meetingminutes/minutes/functions/GraphNotifications"
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
@@ -53,5 +54,15 @@ func (a *app) graphNotifications() funchost.HandlerFunc {
 	}
 	h := graphnotifications.New(a.pool, tenancy.NewRegistry(a.pool), enq,
 		graphnotifications.Config{AppID: a.cfg.Identity.ClientID}, a.log)
+	return h.Serve
+}
+
+// graphLifecycle builds the GraphLifecycle handler from the app's pool. It only records the
+// events on the subscription rows; SubscriptionRenewal acts on them.
+func (a *app) graphLifecycle() funchost.HandlerFunc {
+	if a.pool == nil {
+		return unavailableHTTP("GraphLifecycle needs DATABASE_URL")
+	}
+	h := graphlifecycle.New(a.pool, tenancy.NewRegistry(a.pool), graphlifecycle.Config{AppID: a.cfg.Identity.ClientID}, a.log)
 	return h.Serve
 }
