@@ -84,10 +84,12 @@ func TestJunkIsDroppedWithoutRetry(t *testing.T) {
 		name string
 		body func(t *testing.T) []byte
 		want int
+		// reason is logged for the dropped item ("" for none).
+		reason string
 	}{
 		{"forged clientState", func(t *testing.T) []byte {
 			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{ClientState: "guessed"}))
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "client_state_mismatch"},
 		{"bad HMAC", func(t *testing.T) []byte {
 			n := b.transcript(t, graphhooktest.TranscriptOptions{Rich: true})
 			sig, err := base64.StdEncoding.DecodeString(n.EncryptedContent.DataSignature)
@@ -95,12 +97,12 @@ func TestJunkIsDroppedWithoutRetry(t *testing.T) {
 			sig[0] ^= 0xff // a well-formed signature that does not match
 			n.EncryptedContent.DataSignature = base64.StdEncoding.EncodeToString(sig)
 			return b.pub.Body(t, n)
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "decrypt_failed"},
 		{"wrong-audience validation token", func(t *testing.T) []byte {
 			n := b.transcript(t, graphhooktest.TranscriptOptions{Rich: true})
 			tok := b.pub.Token(t, b.azure, &graphhooktest.TokenOptions{Claims: func(c jwt.MapClaims) { c["aud"] = uuid.NewString() }})
 			return graphhooktest.BodyWithTokens(t, []string{tok}, n)
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "validation_tokens_invalid"},
 		{"expired validation token", func(t *testing.T) []byte {
 			n := b.transcript(t, graphhooktest.TranscriptOptions{Rich: true})
 			tok := b.pub.Token(t, b.azure, &graphhooktest.TokenOptions{Claims: func(c jwt.MapClaims) {
@@ -109,38 +111,42 @@ func TestJunkIsDroppedWithoutRetry(t *testing.T) {
 				c["nbf"] = c["iat"]
 			}})
 			return graphhooktest.BodyWithTokens(t, []string{tok}, n)
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "validation_tokens_invalid"},
 		{"rich item without a token", func(t *testing.T) []byte {
 			return graphhooktest.BodyWithTokens(t, nil, b.transcript(t, graphhooktest.TranscriptOptions{Rich: true}))
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "validation_tokens_invalid"},
 		{"unknown subscription", func(t *testing.T) []byte {
 			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{SubscriptionID: uuid.New()}))
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "unknown_subscription"},
 		{"another tenant's subscription", func(t *testing.T) []byte {
 			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{SubscriptionID: otherSub, ClientState: "other-secret"}))
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "unknown_subscription"},
 		{"unknown tenant", func(t *testing.T) []byte {
 			return b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{TenantID: uuid.New()}))
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "unknown_tenant"},
 		{"unsupported resource", func(t *testing.T) []byte {
 			n := b.transcript(t, graphhooktest.TranscriptOptions{})
 			n.Resource, n.ResourceData = "users/x/messages/y", nil
 			return b.pub.Body(t, n)
-		}, http.StatusAccepted},
+		}, http.StatusAccepted, "unsupported_resource"},
 		{"lifecycle event on the notification URL", func(t *testing.T) []byte {
 			return b.pub.Body(t, b.pub.LifecycleNotification(b.sub, b.azure, b.secret, graphhook.LifecycleReauthorizationRequired))
-		}, http.StatusAccepted},
-		{"empty batch", func(t *testing.T) []byte { return []byte(`{"value":[]}`) }, http.StatusAccepted},
-		{"malformed JSON", func(t *testing.T) []byte { return []byte(`{"value":[{"subscriptionId":`) }, http.StatusBadRequest},
-		{"not a batch", func(t *testing.T) []byte { return []byte(`[1,2,3]`) }, http.StatusBadRequest},
+		}, http.StatusAccepted, "not_a_transcript"},
+		{"empty batch", func(t *testing.T) []byte { return []byte(`{"value":[]}`) }, http.StatusAccepted, ""},
+		{"malformed JSON", func(t *testing.T) []byte { return []byte(`{"value":[{"subscriptionId":`) }, http.StatusBadRequest, ""},
+		{"not a batch", func(t *testing.T) []byte { return []byte(`[1,2,3]`) }, http.StatusBadRequest, ""},
 		{"10 MB body", func(t *testing.T) []byte {
 			return append([]byte(`{"value":[],"pad":"`), append(bytes.Repeat([]byte("x"), 10<<20), `"}`...)...)
-		}, http.StatusRequestEntityTooLarge},
+		}, http.StatusRequestEntityTooLarge, ""},
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
+			before := len(b.logs.String())
 			rec := b.post(t, tt.body(t))
 			require.Equal(t, tt.want, rec.Code, rec.Body.String())
+			if tt.reason != "" {
+				require.Contains(t, b.logs.String()[before:], `"reason":"`+tt.reason+`"`)
+			}
 			if tt.want == http.StatusAccepted {
 				require.Empty(t, rec.Body.String())
 			}
