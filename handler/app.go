@@ -49,6 +49,7 @@ type app struct {
 	web        *web
 	signinDeps signin.Deps
 	reviewer   *review.Service
+	fns        []function
 }
 
 // newApp wires the product without touching the network: pools connect lazily, so the port

@@ -77,7 +77,15 @@ func (a *app) notYetTick(name string) funchost.TickFunc {
 
 // functions lists every function with its implementation; a function not yet built answers
 // 503 with a reason. The names and triggers match functions/*/function.json (tested).
+// They are built once: some hold clients (queue senders) that must not multiply.
 func (a *app) functions() []function {
+	if a.fns == nil {
+		a.fns = a.buildFunctions()
+	}
+	return a.fns
+}
+
+func (a *app) buildFunctions() []function {
 	return []function{
 		{name: "Health", kind: kindHTTP, routes: routes(a.health.Serve, "GET /api/health")},
 		{name: "ConsentCallback", kind: kindHTTP, web: true, routes: routes(a.consentCallback(), "GET /api/consent/callback")},
