@@ -90,22 +90,11 @@ func New(db tenancy.Beginner, tenants Tenants, cfg Config, log *slog.Logger) *Ha
 
 // Serve handles one POST from Graph.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
-	if graphhook.ServeValidation(w, r) {
-		return nil
+	b, handled, err := graphhook.ReadRequest(w, r)
+	if handled || err != nil {
+		return err
 	}
 	ctx := r.Context()
-	body, err := graphhook.ReadBody(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.Is(err, graphhook.ErrBodyTooLarge) || errors.As(err, &mbe) {
-			return fmt.Errorf("%w: graph lifecycle notification over %d bytes", funchost.ErrTooLarge, graphhook.MaxBatchBytes)
-		}
-		return fmt.Errorf("%w: %w", funchost.ErrBadRequest, err)
-	}
-	b, err := graphhook.ParseBatch(body)
-	if err != nil {
-		return fmt.Errorf("%w: %w", funchost.ErrBadRequest, err)
-	}
 	verified := true
 	if b.NeedsTokenVerification() {
 		verified = false

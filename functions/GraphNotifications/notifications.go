@@ -83,22 +83,11 @@ func New(db tenancy.Beginner, tenants Tenants, enq Enqueuer, cfg Config, log *sl
 
 // Serve handles one POST from Graph (see the package documentation).
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
-	if graphhook.ServeValidation(w, r) {
-		return nil
+	b, handled, err := graphhook.ReadRequest(w, r)
+	if handled || err != nil {
+		return err
 	}
 	ctx := r.Context()
-	body, err := graphhook.ReadBody(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.Is(err, graphhook.ErrBodyTooLarge) || errors.As(err, &mbe) {
-			return fmt.Errorf("%w: graph notification over %d bytes", funchost.ErrTooLarge, graphhook.MaxBatchBytes)
-		}
-		return fmt.Errorf("%w: %w", funchost.ErrBadRequest, err)
-	}
-	b, err := graphhook.ParseBatch(body)
-	if err != nil {
-		return fmt.Errorf("%w: %w", funchost.ErrBadRequest, err)
-	}
 	verified, err := h.verifyTokens(ctx, b)
 	if err != nil {
 		return err
