@@ -234,7 +234,7 @@ func newClientWithCredential(o ClientsOptions, tenant uuid.UUID, cred azcore.Tok
 	return &Client{
 		tenant:  tenant,
 		baseURL: o.BaseURL,
-		sdk:     msgraphsdk.NewGraphServiceClient(adapter),
+		sdk:     newServiceClient(adapter),
 		adapter: adapter,
 		plain:   o.HTTPClient,
 		now:     o.Now,
@@ -250,4 +250,14 @@ func (c *Client) pathURL(segments ...string) string {
 		b.WriteString(url.PathEscape(s))
 	}
 	return b.String()
+}
+
+// newServiceClient is msgraphsdk.NewGraphServiceClient without its data race: that
+// constructor passes store.BackingStoreFactoryInstance back to the adapter, which writes it
+// to the package-level variable again, racing with every model constructor (they read it)
+// in other goroutines — i.e. with other tenants' requests while For builds a new tenant's
+// client (found by go test -race). Passing nil keeps the (default, unchanged) global as is
+// and still enables the backing store on this adapter's serializers.
+func newServiceClient(adapter *msgraphsdk.GraphRequestAdapter) *msgraphsdk.GraphServiceClient {
+	return &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *msgraphsdk.NewGraphBaseServiceClient(adapter, nil)}
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/meetingminutes/minutes/shared/graph"
@@ -315,4 +317,47 @@ func TestSendMail(t *testing.T) {
 		require.True(t, graph.IsAccessDenied(err))
 		require.Equal(t, graph.DenialOther, graph.AccessDenialOf(err))
 	})
+}
+
+func TestClientsCacheBounded(t *testing.T) {
+	t.Parallel()
+	clients := graph.NewClients(graph.ClientsOptions{ClientID: "c", ClientSecret: "s", MaxTenants: 1})
+	a, b := uuid.New(), uuid.New()
+	ca, err := clients.For(a)
+	require.NoError(t, err)
+	require.Equal(t, a, ca.Tenant())
+	ca2, err := clients.For(a)
+	require.NoError(t, err)
+	require.Same(t, ca, ca2)
+	_, err = clients.For(b)
+	require.NoError(t, err)
+	ca3, err := clients.For(a)
+	require.NoError(t, err)
+	require.NotSame(t, ca, ca3, "a was evicted")
+}
+
+// TestConcurrentTenants builds clients for new tenants while others make requests; under
+// -race it guards the SDK's global-write in NewGraphServiceClient (see newServiceClient).
+func TestConcurrentTenants(t *testing.T) {
+	t.Parallel()
+	c, b := setup(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			tenant := uuid.New()
+			b.entra.GrantConsent(tenant)
+			nc, err := b.clients.For(tenant)
+			assert.NoError(t, err)
+			_, err = nc.Meeting(context.Background(), organizer, meetingID)
+			assert.NoError(t, err)
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := c.Transcripts(context.Background(), organizer, meetingID)
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
 }

@@ -49,15 +49,13 @@ func (c *Client) Meeting(ctx context.Context, organizerID UserID, meetingID Meet
 	out := Meeting{
 		ID:      MeetingID(deref(m.GetId())),
 		Subject: deref(m.GetSubject()),
-		Start:   deref(m.GetStartDateTime()).UTC(),
-		End:     deref(m.GetEndDateTime()).UTC(),
 		JoinURL: deref(m.GetJoinWebUrl()),
 	}
-	if out.Start.Equal(time.Time{}.UTC()) {
-		out.Start = time.Time{}
+	if p := m.GetStartDateTime(); p != nil {
+		out.Start = p.UTC()
 	}
-	if out.End.Equal(time.Time{}.UTC()) {
-		out.End = time.Time{}
+	if p := m.GetEndDateTime(); p != nil {
+		out.End = p.UTC()
 	}
 	if ci := m.GetChatInfo(); ci != nil {
 		out.ThreadID = deref(ci.GetThreadId())
