@@ -16,6 +16,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/audit"
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/graph"
 	"github.com/meetingminutes/minutes/shared/identity"
 	"github.com/meetingminutes/minutes/shared/mail"
 	"github.com/meetingminutes/minutes/shared/onboarding"
@@ -141,8 +142,14 @@ func newMailer(cfg *config.Config) (mail.Sender, mail.Address, error) {
 			return nil, from, &config.Error{Key: "MAIL_DIR", Reason: err.Error()}
 		}
 		return d, from, nil
+	case cfg.Mail.FromUser != "":
+		// Managed installs: Graph sendMail from our own mailbox, no SMTP relay to run.
+		clients := graph.NewClients(graph.ClientsOptions{ClientID: cfg.Identity.ClientID,
+			ClientSecret: cfg.Identity.ClientSecret.Reveal(), Authority: cfg.Identity.Authority.String()})
+		return graph.MailSender{Clients: clients, Tenant: uuid.MustParse(cfg.Identity.OperatorTenantID),
+			From: graph.UserID(cfg.Mail.FromUser)}, mail.Address{Email: cfg.Mail.FromUser}, nil
 	}
-	return nil, from, nil // Graph sendMail arrives with the meeting pipeline
+	return nil, from, nil // no mail: invitation links are shown to the admin instead
 }
 
 // webMiddleware puts the caller's principal on the request and checks CSRF on changes.

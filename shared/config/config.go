@@ -128,6 +128,9 @@ type Mail struct {
 	SMTPURL Secret
 	// Dir is MAIL_DIR: write messages as .eml files there instead (make run, air-gapped).
 	Dir string
+	// FromUser is MAIL_FROM_USER: the mailbox in our own Entra tenant (OPERATOR_TENANT_ID)
+	// that sends product mail through Graph sendMail on managed installs.
+	FromUser string
 }
 
 // Error is a configuration error naming the key at fault.
@@ -185,8 +188,9 @@ func Load(lookup Lookup) (*Config, error) {
 			SessionKeys:      p.keys("SESSION_KEYS"),
 		},
 		Mail: Mail{
-			SMTPURL: Secret(p.str("SMTP_URL")),
-			Dir:     p.str("MAIL_DIR"),
+			SMTPURL:  Secret(p.str("SMTP_URL")),
+			Dir:      p.str("MAIL_DIR"),
+			FromUser: p.str("MAIL_FROM_USER"),
 		},
 	}
 	if p.err != nil {
@@ -207,6 +211,9 @@ func Load(lookup Lookup) (*Config, error) {
 	}
 	if c.Identity.ClientID != "" && !c.Identity.ClientSecret.IsSet() {
 		return nil, &Error{"ENTRA_CLIENT_SECRET", "not set (ENTRA_CLIENT_ID is)"}
+	}
+	if c.Mail.FromUser != "" && (c.Identity.ClientID == "" || c.Identity.OperatorTenantID == "") {
+		return nil, &Error{"MAIL_FROM_USER", "needs ENTRA_CLIENT_ID and OPERATOR_TENANT_ID (the mailbox lives in our own tenant)"}
 	}
 	if c.Mail.SMTPURL.IsSet() {
 		if u, err := url.Parse(c.Mail.SMTPURL.Reveal()); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {

@@ -116,7 +116,8 @@ func TestSecretsNeverPrint(t *testing.T) {
 func TestIdentityAndMailSettings(t *testing.T) {
 	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
 	c, err := Load(env("ENTRA_CLIENT_ID", "6F1C2C1E-8B7A-4C5E-9D3F-2A1B0C9D8E7F", "ENTRA_CLIENT_SECRET", "s3cr3t-value",
-		"SESSION_KEYS", key+", "+key, "SMTP_URL", "smtp://u:pw@mail.example.com:587?from=m@example.com", "OPERATOR_TENANT_ID", "11111111-2222-3333-4444-555555555555"))
+		"SESSION_KEYS", key+", "+key, "SMTP_URL", "smtp://u:pw@mail.example.com:587?from=m@example.com", "OPERATOR_TENANT_ID", "11111111-2222-3333-4444-555555555555",
+		"MAIL_FROM_USER", "no-reply@minutes.example"))
 	require.NoError(t, err)
 	require.Equal(t, "6f1c2c1e-8b7a-4c5e-9d3f-2a1b0c9d8e7f", c.Identity.ClientID)
 	require.Len(t, c.Identity.SessionKeys, 2)
@@ -131,6 +132,7 @@ func TestIdentityAndMailSettings(t *testing.T) {
 		{"SESSION_KEYS", key + ",!!!", "", ""},
 		{"SMTP_URL", "http://mail", "", ""},
 		{"OPERATOR_TENANT_ID", "xyz", "", ""},
+		{"MAIL_FROM_USER", "no-reply@minutes.example", "", ""},
 	} {
 		kv := []string{tt.key, tt.value}
 		if tt.extraKey != "" {

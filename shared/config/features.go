@@ -36,8 +36,8 @@ func (c *Config) Features() []Feature {
 		f(FeatureLicense, c.LicenseKey.IsSet(), "LICENSE_KEY is not set"),
 		f(FeatureSignIn, (c.Identity.ClientID != "" || c.DevAuth) && (len(c.Identity.SessionKeys) > 0 || c.DevAuth),
 			"set ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET and SESSION_KEYS (or DEV_AUTH=1 on a loopback listener)"),
-		f(FeatureMail, c.Mail.SMTPURL.IsSet() || c.Mail.Dir != "" || c.Identity.ClientID != "",
-			"set SMTP_URL or MAIL_DIR (managed installs send through Graph)"),
+		f(FeatureMail, c.Mail.SMTPURL.IsSet() || c.Mail.Dir != "" || c.Mail.FromUser != "",
+			"set SMTP_URL, MAIL_DIR, or MAIL_FROM_USER (Graph sendMail from our own tenant)"),
 	}
 }
 
