@@ -19,6 +19,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/graph"
 	"github.com/meetingminutes/minutes/shared/identity"
 	"github.com/meetingminutes/minutes/shared/mail"
+	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/onboarding"
 	"github.com/meetingminutes/minutes/shared/review"
 	"github.com/meetingminutes/minutes/shared/session"
@@ -91,7 +92,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
 			return tenancy.Rename(ctx, a.pool, id, name)
 		},
-		Operator: operatorConsole{w.registry}, Health: func(ctx context.Context) (any, int) {
+		Operator: operatorConsole{w.registry, a.pool}, Health: func(ctx context.Context) (any, int) {
 			rep := a.health.Report(ctx)
 			if rep.Status != "ready" {
 				return rep, http.StatusServiceUnavailable
@@ -261,8 +262,15 @@ func (p portalInvites) Accept(ctx context.Context, token string) (string, error)
 	return p.i.Accept(ctx, token)
 }
 
-// operatorConsole adapts the tenant registry to the operator console.
-type operatorConsole struct{ reg *tenancy.Registry }
+// operatorConsole adapts the tenant registry and the migration runs to the operator console.
+type operatorConsole struct {
+	reg  *tenancy.Registry
+	pool migrate.RowQuerier
+}
+
+func (o operatorConsole) MigrationRuns(ctx context.Context, limit int) ([]migrate.Run, error) {
+	return migrate.ListRuns(ctx, o.pool, limit)
+}
 
 func (o operatorConsole) Tenants(ctx context.Context) ([]tenancy.Tenant, error) {
 	return o.reg.List(ctx, tenancy.ID{}, 1000)

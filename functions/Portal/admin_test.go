@@ -270,7 +270,7 @@ func TestOperatorConsole(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	for name, c := range map[string]caller{"anonymous": anonymous, "tenant admin": b.as(t, b.a, b.a.Admin)} {
-		for _, path := range []string{"/api/app/operator", "/api/app/operator/migrations"} {
+		for _, path := range []string{"/api/app/operator", "/api/app/operator/migrations", "/api/app/operator/health"} {
 			res := b.get(t, c, path)
 			require.Equal(t, http.StatusNotFound, res.StatusCode, name+" "+path)
 			require.Contains(t, res.text(), "Page not found")

@@ -16,6 +16,7 @@ import (
 	portal "github.com/meetingminutes/minutes/functions/Portal"
 	"github.com/meetingminutes/minutes/shared/access"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/review"
 	"github.com/meetingminutes/minutes/shared/review/reviewtest"
 	"github.com/meetingminutes/minutes/shared/session"
@@ -49,7 +50,7 @@ func setup(t *testing.T, opts ...setupOptions) *bundle {
 		o = opts[0]
 	}
 	env := reviewtest.New(t)
-	b := &bundle{env: env, invites: &fakeInvites{}, billing: &fakeBilling{}, operator: &registryOperator{reg: env.Registry}}
+	b := &bundle{env: env, invites: &fakeInvites{}, billing: &fakeBilling{}, operator: &registryOperator{reg: env.Registry, db: env.DB.App}}
 	b.a = env.NewTenant(t, "Contoso")
 	b.b = env.NewTenant(t, "Fabrikam")
 	deps := portal.Deps{
@@ -348,7 +349,10 @@ func (f *fakeBilling) PortalURL(context.Context) (string, error) {
 }
 
 // registryOperator is the console's view of the real registry.
-type registryOperator struct{ reg *tenancy.Registry }
+type registryOperator struct {
+	reg *tenancy.Registry
+	db  migrate.RowQuerier
+}
 
 func (o *registryOperator) Tenants(ctx context.Context) ([]tenancy.Tenant, error) {
 	return o.reg.List(ctx, tenancy.ID{}, 1000)
@@ -356,6 +360,10 @@ func (o *registryOperator) Tenants(ctx context.Context) ([]tenancy.Tenant, error
 
 func (o *registryOperator) SetStatus(ctx context.Context, id tenancy.ID, s tenancy.Status) error {
 	return o.reg.SetStatus(ctx, id, s, clock)
+}
+
+func (o *registryOperator) MigrationRuns(ctx context.Context, limit int) ([]migrate.Run, error) {
+	return migrate.ListRuns(ctx, o.db, limit)
 }
 
 func principalStore(ctx context.Context) (store.Store, error) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/access"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
@@ -58,17 +59,54 @@ func (h *Handler) setTenantStatus(w http.ResponseWriter, r *http.Request) error 
 	return redirect(w, r, "/api/app/operator?done=tenant_status")
 }
 
-// placeholderData is the data of the console's pages that are not built yet.
-type placeholderData struct{ What string }
+// migrationsData is the data of the migration runs page.
+type migrationsData struct {
+	Configured bool
+	Runs       []migrate.Run
+}
 
-// operatorPlaceholder serves the migration runs and tenant health pages of the console until
-// their data sources exist.
-func (h *Handler) operatorPlaceholder(w http.ResponseWriter, r *http.Request) error {
-	what := "Migration runs"
-	if r.URL.Path == "/api/app/operator/health" {
-		what = "Tenant health"
+// operatorMigrations serves GET /api/app/operator/migrations: the coordinator's runs, newest
+// first, with their progress counts.
+func (h *Handler) operatorMigrations(w http.ResponseWriter, r *http.Request) error {
+	data := migrationsData{Configured: h.d.Operator != nil}
+	if data.Configured {
+		var err error
+		if data.Runs, err = h.d.Operator.MigrationRuns(r.Context(), 100); err != nil {
+			return err
+		}
 	}
-	v := h.newView(r, what, "operator")
-	v.Data = placeholderData{What: what}
-	return h.render(w, http.StatusOK, "operator-placeholder", v)
+	v := h.newView(r, "Migration runs", "operator")
+	v.Data = data
+	return h.render(w, http.StatusOK, "operator-migrations", v)
+}
+
+// tenantHealthData is the data of the tenant health page.
+type tenantHealthData struct {
+	Configured bool
+	Tenants    []tenancy.Tenant
+	// Platform is the platform's own health report; nil when not configured.
+	Platform *healthData
+}
+
+// operatorHealth serves GET /api/app/operator/health: the platform's own report and each
+// tenant's last known health (kept on the registry by the health sweep).
+func (h *Handler) operatorHealth(w http.ResponseWriter, r *http.Request) error {
+	data := tenantHealthData{Configured: h.d.Operator != nil}
+	if data.Configured {
+		var err error
+		if data.Tenants, err = h.d.Operator.Tenants(r.Context()); err != nil {
+			return err
+		}
+	}
+	if h.d.Health != nil {
+		report, code := h.d.Health(r.Context())
+		hv, err := healthView(report, code)
+		if err != nil {
+			return err
+		}
+		data.Platform = &hv
+	}
+	v := h.newView(r, "Tenant health", "operator")
+	v.Data = data
+	return h.render(w, http.StatusOK, "operator-health", v)
 }

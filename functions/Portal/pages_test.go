@@ -61,7 +61,9 @@ func pages() []page {
 		{"operator", fixed("/api/app/operator"), func(t *testing.T, b *bundle) caller { return b.asOperator(t) },
 			[]string{"Operator console", "Contoso", "Fabrikam", "Suspend", "Migration runs", "Tenant health"}},
 		{"operator migrations", fixed("/api/app/operator/migrations"), func(t *testing.T, b *bundle) caller { return b.asOperator(t) },
-			[]string{"Migration runs"}},
+			[]string{"Migration runs", "No migration run has been recorded yet"}},
+		{"operator health", fixed("/api/app/operator/health"), func(t *testing.T, b *bundle) caller { return b.asOperator(t) },
+			[]string{"Tenant health", "Platform", "Ready", "database", "Contoso", "Fabrikam", "managed"}},
 	}
 }
 

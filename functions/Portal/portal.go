@@ -10,6 +10,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/access"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/review"
 	"github.com/meetingminutes/minutes/shared/session"
 	"github.com/meetingminutes/minutes/shared/store"
@@ -60,6 +61,8 @@ type Operator interface {
 	Tenants(ctx context.Context) ([]tenancy.Tenant, error)
 	// SetStatus suspends (StatusSuspended) or resumes (StatusActive) a tenant.
 	SetStatus(ctx context.Context, id tenancy.ID, s tenancy.Status) error
+	// MigrationRuns lists the newest schema migration runs first.
+	MigrationRuns(ctx context.Context, limit int) ([]migrate.Run, error)
 }
 
 // Plan is one subscription plan as the landing and billing pages present it.
@@ -206,8 +209,8 @@ func (h *Handler) Routes() []Route {
 
 		{"GET /api/app/operator", h.operatorOnly(h.operator)},
 		{"POST /api/app/operator/tenants/{id}/status", h.operatorOnly(h.setTenantStatus)},
-		{"GET /api/app/operator/migrations", h.operatorOnly(h.operatorPlaceholder)},
-		{"GET /api/app/operator/health", h.operatorOnly(h.operatorPlaceholder)},
+		{"GET /api/app/operator/migrations", h.operatorOnly(h.operatorMigrations)},
+		{"GET /api/app/operator/health", h.operatorOnly(h.operatorHealth)},
 	}
 }
 
