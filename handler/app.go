@@ -185,10 +185,14 @@ func (a *app) checks() []health.Check {
 			if a.pool == nil {
 				return "", fmt.Errorf("the PostgreSQL queue needs DATABASE_URL")
 			}
-			if err := a.pool.Ping(ctx); err != nil {
-				return "", fmt.Errorf("ping queue database: %w", err)
+			var jobs *string
+			if err := a.pool.QueryRow(ctx, "SELECT to_regclass('river_job')::text").Scan(&jobs); err != nil {
+				return "", fmt.Errorf("query queue database: %w", err)
 			}
-			return "postgres", nil
+			if jobs == nil {
+				return "", fmt.Errorf("the queue's tables are missing: run 'handler migrate up'")
+			}
+			return "postgres (river)", nil
 		}
 	case config.QueueServiceBus:
 		q.Required = true

@@ -316,7 +316,7 @@ func TestBrowserSignUpToApproval(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 
-	db := standaloneDB(t)
+	db := migratedDB(t)
 	entra := entratest.New(t, entratest.Options{})
 	azureTenant := uuid.New()
 	admin := entra.AddUser(entratest.User{TenantID: azureTenant, Name: "Ada Admin", Email: "ada@contoso.example", Admin: true})
@@ -554,7 +554,7 @@ func TestBrowserDevSignIn(t *testing.T) {
 	deadline := time.Now().Add(browserBudget)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	db := standaloneDB(t)
+	db := migratedDB(t)
 	app := startStandalone(t, freePort(t), "DATABASE_URL="+db.AppURL, "BLOB_DIR="+t.TempDir(), "DEV_AUTH=1")
 
 	b := newBrowser(t, "dev", deadline)

@@ -166,9 +166,9 @@ func fixtures(t *testing.T, prefix string) map[string][]byte {
 	return out
 }
 
-// standaloneDB is a fresh database with River's schema too, as 'handler migrate up' leaves
-// it: standalone runs its queue and timers on River.
-func standaloneDB(t *testing.T) *dbtest.DB {
+// migratedDB is a fresh database with River's schema too, as 'handler migrate up' leaves it:
+// the PostgreSQL queue lives there.
+func migratedDB(t *testing.T) *dbtest.DB {
 	t.Helper()
 	db := dbtest.New(t)
 	_, err := queue.MigrateRiver(context.Background(), db.OwnerURL)
@@ -183,7 +183,7 @@ func dbEnv(t *testing.T, db *dbtest.DB) []string {
 
 func TestConformanceTimerReplays(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := migratedDB(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	for name, body := range fixtures(t, "timer_") {
 		t.Run(name, func(t *testing.T) {
@@ -200,7 +200,7 @@ func TestConformanceTimerReplays(t *testing.T) {
 
 func TestConformanceServiceBusReplays(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := migratedDB(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	for name, body := range fixtures(t, "sb_") {
 		t.Run(name, func(t *testing.T) {
@@ -248,7 +248,7 @@ func TestConformanceServiceBusReplays(t *testing.T) {
 
 func TestConformanceHTTPDefaultModeReplays(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := migratedDB(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	for name, body := range fixtures(t, "http_") {
 		t.Run(name, func(t *testing.T) {
@@ -269,7 +269,7 @@ func TestConformanceHTTPDefaultModeReplays(t *testing.T) {
 
 func TestConformanceForwardedHTTP(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := migratedDB(t)
 	p := start(t, nil, dbEnv(t, db)...)
 
 	req, _ := http.NewRequest(http.MethodGet, p.base+"/api/health", nil)
@@ -289,6 +289,14 @@ func TestConformanceForwardedHTTP(t *testing.T) {
 	require.Equal(t, rep.Schema["control"].Latest, rep.Schema["control"].Current)
 	require.NotZero(t, rep.Schema["control"].Current)
 
+	t.Run("a database without the queue's tables is not ready", func(t *testing.T) {
+		bare := start(t, nil, dbEnv(t, dbtest.New(t))...)
+		req, _ := http.NewRequest(http.MethodGet, bare.base+"/api/health", nil)
+		res, b := do(t, req)
+		require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+		require.Contains(t, string(b), "run 'handler migrate up'")
+		require.Equal(t, 0, bare.stop(t))
+	})
 	t.Run("disabled feature answers 503 with its reason", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, p.base+"/api/stripe/webhook", strings.NewReader(`{"id":"evt_1"}`))
 		hostHeaders(req)
@@ -327,7 +335,7 @@ func TestConformanceForwardedHTTP(t *testing.T) {
 
 func TestConformanceConcurrentInvocations(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := migratedDB(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	timer := fixtures(t, "timer_D2")["timer_D2_status_null"]
 	var wg sync.WaitGroup
@@ -412,7 +420,7 @@ func TestConformanceSIGTERMDrainsInFlightInvocations(t *testing.T) {
 
 func TestConformanceStandaloneHasNoEnvelopePaths(t *testing.T) {
 	t.Parallel()
-	db := standaloneDB(t)
+	db := migratedDB(t)
 	p := start(t, []string{"standalone"}, dbEnv(t, db)...)
 	for _, name := range []string{"TranscriptIngest", "TenantHealthSweep", "Health", "Api"} {
 		res, b := p.invoke(t, name, fixtures(t, "sb_C2")["sb_C2_binary"])
