@@ -18,8 +18,7 @@
 // The answer is 202 with an empty body once the statuses are committed, also when every item
 // was dropped; a database failure is 5xx so Graph retries. Nothing logs a clientState or token.
 //
-// The tenant and subscription look-ups repeat GraphNotifications' (functions never import each
-// other); they belong in a shared subscription store once one exists.
+// Subscriptions are read with graphhook.LoadSubscriptions, shared with GraphNotifications.
 package graphlifecycle
 
 import (
@@ -153,7 +152,7 @@ func (h *Handler) process(ctx context.Context, azure uuid.UUID, all graphhook.Ba
 	}
 	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, t.ID.String()))
 	err = tenancy.WithTx(ctx, h.db, t.ID, func(tx pgx.Tx) error {
-		subs, err := loadSubscriptions(ctx, tx, azure, g.SubscriptionIDs())
+		subs, err := graphhook.LoadSubscriptions(ctx, tx, azure, g.SubscriptionIDs(), false)
 		if err != nil {
 			return err
 		}
@@ -221,36 +220,4 @@ func (h *Handler) drop(ctx context.Context, items []graphhook.Notification, reas
 		}
 		h.log.WarnContext(ctx, "graph lifecycle notification dropped", attrs...)
 	}
-}
-
-// selectSubscriptions reads the subscriptions among ids, whatever their status.
-const selectSubscriptions = `
-SELECT id, client_state_sha256 FROM graph_subscriptions WHERE lower(id) = ANY($1::text[])`
-
-// loadSubscriptions returns the stored subscriptions among ids in tx's tenant, keyed for
-// graphhook.Classify with the Graph tenant azure.
-func loadSubscriptions(ctx context.Context, tx pgx.Tx, azure uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]graphhook.Subscription, error) {
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = id.String()
-	}
-	rows, err := tx.Query(ctx, selectSubscriptions, keys)
-	if err != nil {
-		return nil, fmt.Errorf("load graph subscriptions: %w", err)
-	}
-	out := map[uuid.UUID]graphhook.Subscription{}
-	var (
-		raw  string
-		hash []byte
-	)
-	_, err = pgx.ForEachRow(rows, []any{&raw, &hash}, func() error {
-		if id, err := uuid.Parse(raw); err == nil && len(hash) == 32 {
-			out[id] = graphhook.Subscription{ID: id, TenantID: azure, ClientStateSHA256: [32]byte(hash)}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load graph subscriptions: %w", err)
-	}
-	return out, nil
 }

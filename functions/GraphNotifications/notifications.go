@@ -165,7 +165,7 @@ func (h *Handler) process(ctx context.Context, g tenantGroup, verified bool) err
 	}
 	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, tenant.String()))
 	err = tenancy.WithTx(ctx, h.db, tenant, func(tx pgx.Tx) error {
-		subs, err := loadSubscriptions(ctx, tx, g.azure, g.batch.SubscriptionIDs())
+		subs, err := graphhook.LoadSubscriptions(ctx, tx, g.azure, g.batch.SubscriptionIDs(), true)
 		if err != nil {
 			return err
 		}

@@ -6,9 +6,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
@@ -31,46 +29,6 @@ func resolveTenant(ctx context.Context, tenants Tenants, azure uuid.UUID) (tenan
 		return tenancy.ID{}, false, nil
 	}
 	return t.ID, true, nil
-}
-
-// selectSubscriptions reads the live subscriptions among ids; Graph's ids are GUIDs, compared
-// in lower case. A removed or failed subscription delivers nothing we accept.
-const selectSubscriptions = `
-SELECT id, client_state_sha256 FROM graph_subscriptions
-WHERE lower(id) = ANY($1::text[]) AND status IN ('requested', 'active', 'reauthorize')`
-
-// loadSubscriptions returns the stored subscriptions among ids, in the tenant of tx, keyed for
-// graphhook.Classify with the Graph tenant azure.
-func loadSubscriptions(ctx context.Context, tx pgx.Tx, azure uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]graphhook.Subscription, error) {
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = id.String()
-	}
-	rows, err := tx.Query(ctx, selectSubscriptions, keys)
-	if err != nil {
-		return nil, fmt.Errorf("load graph subscriptions: %w", err)
-	}
-	type row struct {
-		ID   string
-		Hash []byte
-	}
-	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-		var x row
-		err := r.Scan(&x.ID, &x.Hash)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load graph subscriptions: %w", err)
-	}
-	out := make(map[uuid.UUID]graphhook.Subscription, len(got))
-	for _, r := range got {
-		id, err := uuid.Parse(r.ID)
-		if err != nil || len(r.Hash) != 32 {
-			continue // not a Graph subscription id: nothing can match it
-		}
-		out[id] = graphhook.Subscription{ID: id, TenantID: azure, ClientStateSHA256: [32]byte(r.Hash)}
-	}
-	return out, nil
 }
 
 // upsertReceipt records one delivery. pending is true when the message is still to be sent:
