@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,23 @@ type Stripe struct {
 	WebhookSecret Secret
 	// APIBase is STRIPE_API_BASE (stripe-mock in tests); nil means Stripe's own.
 	APIBase *url.URL
+	// Prices is STRIPE_PRICES: comma-separated name=id pairs mapping our price list to Stripe
+	// prices, e.g. "starter=price_1Ab,pro=price_2Cd". Names: starter, pro, enterprise (the
+	// plans' per-user prices), byoi_user, byoi_platform, premium_support (BYOI's per-user price,
+	// flat monthly data-plane management fee and optional premium support). Nil when unset
+	// (Checkout then refuses every plan).
+	Prices map[string]string
+	// Meters is STRIPE_METERS: comma-separated name=id pairs of the Billing Meters usage is
+	// reported to, for the reconciliation report, e.g. "meetings_processed=mtr_1". Names:
+	// meetings_processed, active_users. Nil when unset (usage is still reported by event name).
+	Meters map[string]string
 }
+
+// priceNames and meterNames are the names STRIPE_PRICES and STRIPE_METERS may map.
+var (
+	priceNames = []string{"starter", "pro", "enterprise", "byoi_user", "byoi_platform", "premium_support"}
+	meterNames = []string{"meetings_processed", "active_users"}
+)
 
 // Identity configures sign-in and admin consent with Microsoft Entra ID.
 type Identity struct {
@@ -178,6 +195,8 @@ func Load(lookup Lookup) (*Config, error) {
 			SecretKey:     Secret(p.str("STRIPE_SECRET_KEY")),
 			WebhookSecret: Secret(p.str("STRIPE_WEBHOOK_SECRET")),
 			APIBase:       p.url("STRIPE_API_BASE", "https", "http"),
+			Prices:        p.pairs("STRIPE_PRICES", priceNames),
+			Meters:        p.pairs("STRIPE_METERS", meterNames),
 		},
 		LicenseKey: Secret(p.str("LICENSE_KEY")),
 		Identity: Identity{
@@ -372,6 +391,36 @@ func (p *parser) keys(key string) [][]byte {
 			return nil
 		}
 		out = append(out, b)
+	}
+	return out
+}
+
+// pairs reads comma-separated name=value pairs whose names are among names, each at most once;
+// a value is a Stripe-style id (letters, digits and underscores, at most 255).
+func (p *parser) pairs(key string, names []string) map[string]string {
+	v := p.str(key)
+	if v == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for _, part := range strings.Split(v, ",") {
+		name, id, ok := strings.Cut(strings.TrimSpace(part), "=")
+		name, id = strings.TrimSpace(name), strings.TrimSpace(id)
+		switch {
+		case !ok || name == "" || id == "":
+			p.fail(key, "want name=id pairs separated by commas, got %q", clip(part))
+			return nil
+		case !slices.Contains(names, name):
+			p.fail(key, "unknown name %q (want %s)", clip(name), strings.Join(names, ", "))
+			return nil
+		case out[name] != "":
+			p.fail(key, "%s given twice", name)
+			return nil
+		case len(id) > 255 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "":
+			p.fail(key, "%s: not an id: %q", name, clip(id))
+			return nil
+		}
+		out[name] = id
 	}
 	return out
 }

@@ -78,6 +78,11 @@ func TestLoadRejectsMalformedValuesNamingTheKey(t *testing.T) {
 		{"DEV_AUTH", "maybe"},
 		{"QUEUE_BACKEND", "kafka"},
 		{"STRIPE_API_BASE", "ftp://stripe"},
+		{"STRIPE_PRICES", "starter"},
+		{"STRIPE_PRICES", "gold=price_1"},
+		{"STRIPE_PRICES", "starter=price_1,starter=price_2"},
+		{"STRIPE_PRICES", "pro=price 1"},
+		{"STRIPE_METERS", "minutes=mtr_1"},
 		{"PUBLIC_BASE_URL", "/relative"},
 		{"AZURE_STORAGE_BLOB_URL", "::"},
 	}
@@ -92,6 +97,17 @@ func TestLoadRejectsMalformedValuesNamingTheKey(t *testing.T) {
 			require.NotContains(t, err.Error(), "\n")
 		})
 	}
+}
+
+func TestStripePricesAndMeters(t *testing.T) {
+	c, err := Load(env("STRIPE_PRICES", " starter=price_1Ab , pro=price_2Cd,byoi_platform=price_3", "STRIPE_METERS", "meetings_processed=mtr_9"))
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"starter": "price_1Ab", "pro": "price_2Cd", "byoi_platform": "price_3"}, c.Stripe.Prices)
+	require.Equal(t, map[string]string{"meetings_processed": "mtr_9"}, c.Stripe.Meters)
+	c, err = Load(env())
+	require.NoError(t, err)
+	require.Nil(t, c.Stripe.Prices)
+	require.Nil(t, c.Stripe.Meters)
 }
 
 func TestServiceBusBackendNeedsANamespace(t *testing.T) {
