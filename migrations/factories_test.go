@@ -123,6 +123,22 @@ func factories() map[string]factory {
 			return s.insert(`INSERT INTO tenant_settings AS t (tenant_id, approval_mode, default_template_id)
 				VALUES ($1, 'any', $2) RETURNING to_jsonb(t.*)::text`, s.fx.Tenant, tpl.field("id"))
 		},
+		"meeting_events": func(s *seeder) row {
+			m := newMeeting(s)
+			return s.insert(`INSERT INTO meeting_events AS t (tenant_id, meeting_id, stage, outcome, detail)
+				VALUES ($1, $2, 'transcript_fetch', 'retry', 'not available yet') RETURNING to_jsonb(t.*)::text`,
+				s.fx.Tenant, m.field("id"))
+		},
+		"transcript_fetches": func(s *seeder) row {
+			m := newMeeting(s)
+			return s.insert(`INSERT INTO transcript_fetches AS t (tenant_id, external_id, meeting_id, status, attempts)
+				VALUES ($1, $2, $3, 'retrying', 1) RETURNING to_jsonb(t.*)::text`, s.fx.Tenant, unique("tr"), m.field("id"))
+		},
+		"tenant_alerts": func(s *seeder) row {
+			return s.insert(`INSERT INTO tenant_alerts AS t (tenant_id, kind, title, detail)
+				VALUES ($1, $2, 'Turn on Transcript API access', 'Set-CsTeamsMeetingConfiguration') RETURNING to_jsonb(t.*)::text`,
+				s.fx.Tenant, strings.ReplaceAll(unique("alert"), "-", "_"))
+		},
 		"audit_log": func(s *seeder) row {
 			// The first link of the tenant's chain: seq 1, prev_hash zero, hash over both.
 			prev := make([]byte, 32)

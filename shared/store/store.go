@@ -132,6 +132,29 @@ type Store interface {
 	// goroutine.
 	Tx(ctx context.Context, fn func(Store) error) error
 
+	// AddMeetingEvent appends an entry to a meeting's pipeline timeline; ErrNotFound when the
+	// meeting does not exist. Detail longer than its bound is cut, never refused.
+	AddMeetingEvent(ctx context.Context, in MeetingEventInput) error
+	// MeetingEvents returns a meeting's timeline, oldest first (its latest 200 entries).
+	MeetingEvents(ctx context.Context, meetingID MeetingID) ([]MeetingEvent, error)
+	// NoteTranscriptFetch records an attempt at, or the outcome of, fetching a Graph
+	// transcript, and returns the fetch as stored.
+	NoteTranscriptFetch(ctx context.Context, in TranscriptFetchInput) (TranscriptFetch, error)
+	// TranscriptFetch returns what is recorded about fetching a Graph transcript.
+	TranscriptFetch(ctx context.Context, externalID string) (TranscriptFetch, error)
+	// TranscriptByExternalID returns the stored transcript with that external id.
+	TranscriptByExternalID(ctx context.Context, externalID string) (Transcript, error)
+	// RaiseAlert opens the alert of in.Kind, or counts one more occurrence of the open one.
+	// notify is true for exactly one caller per opening: the one that must tell the admins
+	// (it calls AlertNoticeFailed if it could not, so a later raise tries again).
+	RaiseAlert(ctx context.Context, in AlertInput) (a Alert, notify bool, err error)
+	// AlertNoticeFailed forgets that the admins were told about the open alert of kind.
+	AlertNoticeFailed(ctx context.Context, kind string) error
+	// ResolveAlert closes the open alert of kind; resolved is false when none was open.
+	ResolveAlert(ctx context.Context, kind string) (resolved bool, err error)
+	// OpenAlerts returns the open alerts, oldest first.
+	OpenAlerts(ctx context.Context) ([]Alert, error)
+
 	// Audit appends e to the tenant's hash-chained audit log (shared/audit). Inside Tx the
 	// entry commits or rolls back with the change it records.
 	Audit(ctx context.Context, e audit.Entry) (audit.Record, error)
