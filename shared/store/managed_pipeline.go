@@ -12,10 +12,10 @@ import (
 
 // Bounds of the pipeline-state columns (migrations/tenant/00003_pipeline_state.sql).
 const (
-	maxEventDetail  = 2000
-	maxFetchError   = 2000
-	maxAlertTitle   = 200
-	maxAlertDetail  = 4000
+	maxEventDetail = 2000
+	maxFetchError  = 2000
+	maxAlertTitle  = 200
+	maxAlertDetail = 4000
 )
 
 var (
