@@ -139,6 +139,19 @@ func TestTemplates(t *testing.T) {
 		requireNoProblems(t, templatecheck.CheckConsistency(mainTemplate, files, raw, values(t), marketplaceDifferences))
 	})
 
+	t.Run("scripts create the Key Vault secrets the app settings reference", func(t *testing.T) {
+		t.Parallel()
+		var scripts string
+		for _, name := range []string{"postprovision.sh", "entra-app.sh"} {
+			b, err := os.ReadFile(filepath.Join(infra, "scripts", name))
+			require.NoError(t, err)
+			scripts += string(b)
+		}
+		for key, name := range values(t)["keyVault"].(map[string]any)["secrets"].(map[string]any) {
+			require.Contains(t, scripts, name.(string), "values.keyVault.secrets.%s", key)
+		}
+	})
+
 	t.Run("azure.yaml", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(infra, "..", "azure.yaml")
