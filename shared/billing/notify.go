@@ -127,4 +127,3 @@ func noticeID(nt Notice) string {
 	}
 	return strings.TrimRight(id, ".")
 }
-
