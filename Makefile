@@ -25,3 +25,7 @@ bench: ## Run the benchmark scripts under bench/ and print their figures.
 lint: ## gofmt and go vet.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@go vet ./...
+
+.PHONY: marketplace
+marketplace: ## Build .build/marketplace.zip, the Marketplace managed-application package (checked).
+	@scripts/marketplace.sh
