@@ -1,11 +1,13 @@
 package portal
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/meetingminutes/minutes/shared/access"
+	"github.com/meetingminutes/minutes/shared/billing"
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/store"
 	"github.com/meetingminutes/minutes/shared/tenancy"
@@ -13,6 +15,14 @@ import (
 
 // errNoBilling is the answer when Deps.Billing is nil.
 var errNoBilling = funchost.Unavailable("Billing is not configured on this installation.")
+
+// BillingOverview is the optional part of a Billing that describes the caller's
+// subscription: when Deps.Billing implements it, the billing page also shows the paid seats,
+// the meetings of this period against the plan's quota, meetings held, and the grace period
+// of a failed payment. billing.PortalPages implements it.
+type BillingOverview interface {
+	Overview(ctx context.Context) (billing.Overview, error)
+}
 
 // billingData is the data of the billing page.
 type billingData struct {
@@ -28,6 +38,47 @@ type billingData struct {
 	Plans       []Plan
 	// Configured says Deps.Billing is set: the Checkout and Portal buttons work.
 	Configured bool
+	// Usage is set when Deps.Billing implements BillingOverview.
+	Usage *billingUsage
+}
+
+// billingUsage is the subscription part of the billing page.
+type billingUsage struct {
+	// Subscribed says there is a Stripe subscription (SeatsPaid is meaningful).
+	Subscribed         bool
+	SubscriptionStatus string
+	SeatsPaid          int
+	SeatsOver          bool
+	MeetingsUsed       int
+	// Quota is the plan's meetings per period; 0 means unlimited.
+	Quota       int
+	QuotaUsedUp bool
+	Held        int
+	PeriodEnd   time.Time
+	// GraceUntil is set while a failed payment is outstanding.
+	GraceUntil      *time.Time
+	CancelAtPeriod  bool
+	Suspended       bool
+	SubscriptionEnd *time.Time
+}
+
+// usageOf turns the billing overview into the page's usage block.
+func usageOf(o billing.Overview, seatsInUse int) *billingUsage {
+	a := o.Account
+	u := &billingUsage{Subscribed: a.Subscription != "" && a.SubscriptionStatus != billing.SubNone,
+		SubscriptionStatus: string(a.SubscriptionStatus), SeatsPaid: a.Seats, MeetingsUsed: o.MeetingsUsed,
+		Held: o.Held, PeriodEnd: o.PeriodEnd, CancelAtPeriod: a.CancelAtPeriod, Suspended: o.Effective == tenancy.StatusSuspended}
+	u.SeatsOver = u.Subscribed && seatsInUse > a.Seats
+	if o.Quota != billing.Unlimited {
+		u.Quota, u.QuotaUsedUp = o.Quota, o.MeetingsUsed >= o.Quota
+	}
+	if o.InGrace {
+		u.GraceUntil = a.GraceUntil
+	}
+	if a.CancelAtPeriod {
+		u.SubscriptionEnd = a.PeriodEnd
+	}
+	return u
 }
 
 // billing serves GET /api/app/billing. It stays usable for a suspended tenant: paying is how
@@ -55,6 +106,17 @@ func (h *Handler) billing(w http.ResponseWriter, r *http.Request) error {
 	}
 	if data.Seats, err = countActiveUsers(r, st); err != nil {
 		return err
+	}
+	if ov, ok := h.d.Billing.(BillingOverview); ok {
+		o, err := ov.Overview(ctx)
+		if err != nil {
+			return err
+		}
+		data.Usage = usageOf(o, data.Seats)
+		data.Status = o.Effective
+		if o.Account.Plan != "" {
+			data.Plan = o.Account.Plan
+		}
 	}
 	status := http.StatusOK
 	if !data.Configured {
