@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+
+	portal "github.com/meetingminutes/minutes/functions/Portal"
+	stripewebhook "github.com/meetingminutes/minutes/functions/StripeWebhook"
+	usagereport "github.com/meetingminutes/minutes/functions/UsageReport"
+	"github.com/meetingminutes/minutes/shared/billing"
+	"github.com/meetingminutes/minutes/shared/config"
+	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/store"
+	"github.com/meetingminutes/minutes/shared/tenancy"
+)
+
+// stripeMaxBody is the StripeWebhook route's body limit: above billing.MaxEventBytes, so
+// oversized junk gets the handler's 400 rather than the adapter's 413.
+const stripeMaxBody = stripewebhook.RouteMaxBody
+
+// billingClient builds the Stripe client from STRIPE_SECRET_KEY, STRIPE_API_BASE,
+// STRIPE_PRICES, STRIPE_METERS and PUBLIC_BASE_URL. It does no I/O.
+func (a *app) billingClient() (*billing.Client, error) {
+	meters := map[billing.Meter]string{}
+	for k, v := range a.cfg.Stripe.Meters {
+		meters[billing.Meter(k)] = v
+	}
+	return billing.NewClient(billing.Config{SecretKey: a.cfg.Stripe.SecretKey, APIBase: a.cfg.Stripe.APIBase,
+		Prices: billing.PricesFrom(a.cfg.Stripe.Prices), Meters: meters, PublicBaseURL: a.cfg.PublicBaseURL, Logger: a.log})
+}
+
+// billingEntitlements are the entitlements over the control-plane pool. Held meetings are
+// only marked admitted when released: the resumer that re-enqueues them belongs to
+// MinutesGenerate, which is not in this build yet.
+func (a *app) billingEntitlements() *billing.Entitlements {
+	return billing.NewEntitlements(a.pool, nil, nil)
+}
+
+// billingNotifier emails tenant admins about trials, failed payments and suspensions through
+// the configured mail transport (none: the notices are only logged).
+func (a *app) billingNotifier() *billing.Notifier {
+	sender, from, err := newMailer(a.cfg)
+	if err != nil {
+		a.log.Warn("billing emails are off: mail is misconfigured", "error", err)
+		sender = nil
+	}
+	return billing.NewNotifier(store.NewManagedResolver(a.pool), sender, from, a.cfg.PublicBaseURL, a.log)
+}
+
+// stripeWebhook builds the StripeWebhook handler (POST /api/stripe/webhook).
+func (a *app) stripeWebhook() funchost.HandlerFunc {
+	if a.pool == nil {
+		return unavailableHTTP("StripeWebhook needs DATABASE_URL")
+	}
+	if f := a.cfg.Feature(config.FeatureBilling); !f.Enabled {
+		return unavailableHTTP("StripeWebhook: " + f.Reason)
+	}
+	client, err := a.billingClient()
+	if err != nil {
+		return unavailableHTTP("StripeWebhook: " + err.Error())
+	}
+	hooks, err := billing.NewWebhooks(a.pool, client, a.billingEntitlements(), a.billingNotifier(),
+		billing.WebhookConfig{Secret: a.cfg.Stripe.WebhookSecret, Logger: a.log})
+	if err != nil {
+		return unavailableHTTP("StripeWebhook: " + err.Error())
+	}
+	return stripewebhook.New(hooks, a.log).Serve
+}
+
+// usageReport builds the hourly UsageReport timer: it sweeps every tenant's billing state
+// whenever there is a database, and sends meter events only when billing is configured.
+func (a *app) usageReport() funchost.TickFunc {
+	if a.pool == nil {
+		return func(ctx context.Context, _ funchost.Tick) error {
+			a.log.InfoContext(ctx, "UsageReport has nothing to do: DATABASE_URL is not set")
+			return nil
+		}
+	}
+	d := usagereport.Deps{DB: a.pool, Tenants: tenancy.NewRegistry(a.pool), Entitlements: a.billingEntitlements(),
+		Stores: store.NewManagedResolver(a.pool), Notifier: a.billingNotifier(), Log: a.log}
+	if a.cfg.Stripe.SecretKey.IsSet() {
+		if client, err := a.billingClient(); err == nil {
+			d.Meters = client
+		} else {
+			a.log.Warn("UsageReport sends no meter events", "error", err)
+		}
+	}
+	return usagereport.New(d).Tick
+}
+
+// billingSessions opens Checkout and Customer Portal sessions and creates customers; nil
+// when billing or the database is not configured.
+func (a *app) billingSessions() *billing.Sessions {
+	if a.pool == nil || !a.cfg.Stripe.SecretKey.IsSet() {
+		return nil
+	}
+	client, err := a.billingClient()
+	if err != nil {
+		return nil
+	}
+	return billing.NewSessions(a.pool, client, nil)
+}
+
+// portalBilling is the Portal's Billing dependency (Checkout, Customer Portal and the usage
+// overview); nil, which the portal shows as "Billing is not configured", without Stripe.
+func (a *app) portalBilling() portal.Billing {
+	s := a.billingSessions()
+	if s == nil {
+		return nil
+	}
+	return billing.PortalPages{Sessions: s, Entitlements: a.billingEntitlements()}
+}
+
+// Compile-time check: the portal's optional overview is implemented.
+var _ portal.BillingOverview = billing.PortalPages{}
