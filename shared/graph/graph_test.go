@@ -361,3 +361,32 @@ func TestConcurrentTenants(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestCallRecordAndMeetingByJoinURL(t *testing.T) {
+	t.Parallel()
+	c, b := setup(t)
+	ctx := context.Background()
+	join := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ZjY4%40thread.v2/0"
+	b.fake.AddCallRecord(graphtest.CallRecord{ID: "call-1", JoinURL: join, OrganizerID: organizer,
+		Start: time.Date(2026, 3, 10, 14, 2, 0, 0, time.UTC), End: time.Date(2026, 3, 10, 14, 58, 0, 0, time.UTC)})
+	rec, err := c.CallRecord(ctx, "call-1")
+	require.NoError(t, err)
+	require.Equal(t, graph.CallRecord{ID: "call-1", Type: "groupCall", JoinURL: join, OrganizerID: organizer,
+		Start: time.Date(2026, 3, 10, 14, 2, 0, 0, time.UTC), End: time.Date(2026, 3, 10, 14, 58, 0, 0, time.UTC)}, rec)
+	require.Equal(t, "/v1.0/communications/callRecords/call-1", lastRequest(t, b.fake).Path)
+
+	_, err = c.CallRecord(ctx, "gone")
+	require.True(t, graph.IsNotFound(err), "%v", err)
+
+	m, err := c.MeetingByJoinURL(ctx, organizer, join)
+	require.NoError(t, err)
+	require.Equal(t, graph.MeetingID(meetingID), m.ID)
+	require.Equal(t, "Quarterly planning", m.Subject)
+	req := lastRequest(t, b.fake)
+	require.Equal(t, "/v1.0/users/"+organizer+"/onlineMeetings", req.Path)
+	require.Equal(t, "JoinWebUrl eq '"+join+"'", req.Query().Get("$filter"))
+
+	_, err = c.MeetingByJoinURL(ctx, organizer, "https://teams.microsoft.com/l/meetup-join/other'quote")
+	require.True(t, graph.IsNotFound(err), "%v", err)
+	require.Equal(t, "JoinWebUrl eq 'https://teams.microsoft.com/l/meetup-join/other''quote'", lastRequest(t, b.fake).Query().Get("$filter"))
+}

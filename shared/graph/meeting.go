@@ -46,6 +46,10 @@ func (c *Client) Meeting(ctx context.Context, organizerID UserID, meetingID Meet
 	if err != nil {
 		return Meeting{}, wrap(err, "get meeting %s of organizer %s", meetingID, organizerID)
 	}
+	return meeting(m, organizerID), nil
+}
+
+func meeting(m models.OnlineMeetingable, organizerID UserID) Meeting {
 	out := Meeting{
 		ID:      MeetingID(deref(m.GetId())),
 		Subject: deref(m.GetSubject()),
@@ -73,7 +77,7 @@ func (c *Client) Meeting(ctx context.Context, organizerID UserID, meetingID Meet
 	if out.Organizer.ID == "" {
 		out.Organizer.ID = organizerID
 	}
-	return out, nil
+	return out
 }
 
 func person(p models.MeetingParticipantInfoable) Person {

@@ -146,6 +146,7 @@ type Server struct {
 	meetings map[string]*Meeting // organizer/meetingID
 	subs     map[string]*Subscription
 	files    map[string]*File // driveID:/path
+	calls    map[string]*CallRecord
 	sessions map[string]*session
 	// PageSize > 0 makes transcript lists page with @odata.nextLink.
 	pageSize int
@@ -166,10 +167,13 @@ func New(t testing.TB) *Server {
 		meetings: map[string]*Meeting{},
 		subs:     map[string]*Subscription{},
 		files:    map[string]*File{},
+		calls:    map[string]*CallRecord{},
 		sessions: map[string]*session{},
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1.0/users/{u}/onlineMeetings", s.authed(s.findMeetings))
 	mux.HandleFunc("GET /v1.0/users/{u}/onlineMeetings/{m}", s.authed(s.getMeeting))
+	mux.HandleFunc("GET /v1.0/communications/callRecords/{id}", s.authed(s.getCallRecord))
 	mux.HandleFunc("GET /v1.0/users/{u}/onlineMeetings/{m}/transcripts", s.authed(s.listTranscripts))
 	mux.HandleFunc("GET /v1.0/users/{u}/onlineMeetings/{m}/transcripts/{t}/content", s.authed(s.transcriptContent))
 	mux.HandleFunc("POST /v1.0/subscriptions", s.authed(s.createSubscription))
@@ -205,6 +209,31 @@ func (s *Server) AddMeeting(m Meeting) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.meetings[m.Organizer.ID+"/"+m.ID] = &m
+}
+
+// AddTranscript adds t to the seeded meeting meetingID of organizer: a transcript that becomes
+// available later. It reports false when there is no such meeting.
+func (s *Server) AddTranscript(organizer, meetingID string, t Transcript) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.meetings[organizer+"/"+meetingID]
+	if ok {
+		m.Transcripts = append(m.Transcripts, t)
+	}
+	return ok
+}
+
+// CallRecord is a seeded call record (GET /communications/callRecords/{id}).
+type CallRecord struct {
+	ID, Type, JoinURL, OrganizerID string
+	Start, End                     time.Time
+}
+
+// AddCallRecord seeds a call record.
+func (s *Server) AddCallRecord(c CallRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[c.ID] = &c
 }
 
 // Fail scripts f for the next matching request(s).
@@ -382,22 +411,90 @@ func (s *Server) getMeeting(w http.ResponseWriter, r *http.Request, _ []byte) {
 		writeError(w, http.StatusNotFound, "NotFound", "The meeting was not found.")
 		return
 	}
+	body := s.meetingJSON(r.PathValue("u"), m)
+	body["@odata.context"] = s.URL + "/$metadata#users('" + r.PathValue("u") + "')/onlineMeetings/$entity"
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) meetingJSON(u string, m *Meeting) map[string]any {
 	org := personJSON(m.Organizer)
 	org["role"] = "presenter"
 	attendees := []any{}
 	for _, a := range m.Attendees {
 		attendees = append(attendees, personJSON(a))
 	}
+	return map[string]any{
+		"id":            m.ID,
+		"subject":       m.Subject,
+		"startDateTime": graphTime(m.Start),
+		"endDateTime":   graphTime(m.End),
+		"joinWebUrl":    m.JoinURL,
+		"chatInfo":      map[string]any{"threadId": m.ThreadID, "messageId": "0"},
+		"participants":  map[string]any{"organizer": org, "attendees": attendees},
+	}
+}
+
+// findMeetings answers the one documented query of the collection: $filter=JoinWebUrl eq '…'.
+// Without it Graph refuses the request, and so does this.
+func (s *Server) findMeetings(w http.ResponseWriter, r *http.Request, _ []byte) {
+	f := r.URL.Query().Get("$filter")
+	const prefix = "JoinWebUrl eq '"
+	if !strings.HasPrefix(f, prefix) || !strings.HasSuffix(f, "'") || len(f) < len(prefix)+1 {
+		writeError(w, http.StatusBadRequest, "BadRequest", "Filter on JoinWebUrl is required.")
+		return
+	}
+	link := strings.ReplaceAll(f[len(prefix):len(f)-1], "''", "'")
+	u := r.PathValue("u")
+	s.mu.Lock()
+	vals := []any{}
+	for key, m := range s.meetings {
+		if strings.HasPrefix(key, u+"/") && m.JoinURL == link {
+			vals = append(vals, s.meetingJSON(u, m))
+		}
+	}
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"@odata.context": s.URL + "/$metadata#users('" + r.PathValue("u") + "')/onlineMeetings/$entity",
-		"id":             m.ID,
-		"subject":        m.Subject,
-		"startDateTime":  graphTime(m.Start),
-		"endDateTime":    graphTime(m.End),
-		"joinWebUrl":     m.JoinURL,
-		"chatInfo":       map[string]any{"threadId": m.ThreadID, "messageId": "0"},
-		"participants":   map[string]any{"organizer": org, "attendees": attendees},
+		"@odata.context": s.URL + "/$metadata#users('" + u + "')/onlineMeetings",
+		"value":          vals,
 	})
+}
+
+func (s *Server) getCallRecord(w http.ResponseWriter, r *http.Request, _ []byte) {
+	s.mu.Lock()
+	c, ok := s.calls[r.PathValue("id")]
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "NotFound", "The call record was not found.")
+		return
+	}
+	typ := c.Type
+	if typ == "" {
+		typ = "groupCall"
+	}
+	var organizer any
+	if c.OrganizerID != "" {
+		organizer = map[string]any{"user": map[string]any{"id": c.OrganizerID, "displayName": nil}}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"@odata.context":       s.URL + "/$metadata#communications/callRecords/$entity",
+		"@odata.type":          "#microsoft.graph.callRecords.callRecord",
+		"id":                   c.ID,
+		"version":              1,
+		"type":                 typ,
+		"modalities":           []string{"audio", "video"},
+		"lastModifiedDateTime": graphTime(c.End),
+		"startDateTime":        graphTime(c.Start),
+		"endDateTime":          graphTime(c.End),
+		"joinWebUrl":           nilIfEmpty(c.JoinURL),
+		"organizer":            organizer,
+	})
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (s *Server) transcriptJSON(u string, m *Meeting, t Transcript) map[string]any {
