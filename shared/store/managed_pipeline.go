@@ -274,3 +274,17 @@ func (s *Managed) OpenAlerts(ctx context.Context) ([]Alert, error) {
 	}
 	return out, nil
 }
+
+// MeetingByExternalID implements Store.
+func (s *Managed) MeetingByExternalID(ctx context.Context, source MeetingSource, externalID string) (Meeting, error) {
+	var m Meeting
+	err := s.read(ctx, func(q querier) (err error) {
+		m, err = one(ctx, q, scanMeeting, `SELECT `+meetingColumns+` FROM meetings
+ WHERE tenant_id = $1 AND source = $2 AND external_id = $3`, s.tenant, source, externalID)
+		return err
+	})
+	if err != nil {
+		return Meeting{}, fmt.Errorf("read meeting by external id: %w", translate(err))
+	}
+	return m, nil
+}

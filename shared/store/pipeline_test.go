@@ -191,3 +191,18 @@ func TestAlerts(t *testing.T) {
 		requireErrorIs(t, err, store.ErrInvalid)
 	})
 }
+
+func TestMeetingByExternalID(t *testing.T) {
+	t.Parallel()
+	st, b := setup(t)
+	m, _, err := st.UpsertMeeting(b.ctx, store.MeetingInput{Source: store.SourceGraph, ExternalID: "mtg|call-1", Subject: "Weekly"})
+	require.NoError(t, err)
+	got, err := st.MeetingByExternalID(b.ctx, store.SourceGraph, "mtg|call-1")
+	require.NoError(t, err)
+	require.Equal(t, m.ID, got.ID)
+	_, err = st.MeetingByExternalID(b.ctx, store.SourceUpload, "mtg|call-1")
+	requireErrorIs(t, err, store.ErrNotFound)
+	_, other := b.newTenant(t)
+	_, err = other.MeetingByExternalID(b.ctx, store.SourceGraph, "mtg|call-1")
+	requireErrorIs(t, err, store.ErrNotFound)
+}

@@ -132,6 +132,8 @@ type Store interface {
 	// goroutine.
 	Tx(ctx context.Context, fn func(Store) error) error
 
+	// MeetingByExternalID returns the meeting of that source and external id.
+	MeetingByExternalID(ctx context.Context, source MeetingSource, externalID string) (Meeting, error)
 	// AddMeetingEvent appends an entry to a meeting's pipeline timeline; ErrNotFound when the
 	// meeting does not exist. Detail longer than its bound is cut, never refused.
 	AddMeetingEvent(ctx context.Context, in MeetingEventInput) error
