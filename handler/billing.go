@@ -49,19 +49,19 @@ func (a *app) billingNotifier() *billing.Notifier {
 // stripeWebhook builds the StripeWebhook handler (POST /api/stripe/webhook).
 func (a *app) stripeWebhook() funchost.HandlerFunc {
 	if a.pool == nil {
-		return unavailableHTTP("StripeWebhook needs DATABASE_URL")
+		return unavailableHTTP("StripeWebhook is not available: DATABASE_URL is not set")
 	}
 	if f := a.cfg.Feature(config.FeatureBilling); !f.Enabled {
-		return unavailableHTTP("StripeWebhook: " + f.Reason)
+		return unavailableHTTP("StripeWebhook is not available: " + f.Reason)
 	}
 	client, err := a.billingClient()
 	if err != nil {
-		return unavailableHTTP("StripeWebhook: " + err.Error())
+		return unavailableHTTP("StripeWebhook is not available: " + err.Error())
 	}
 	hooks, err := billing.NewWebhooks(a.pool, client, a.billingEntitlements(), a.billingNotifier(),
 		billing.WebhookConfig{Secret: a.cfg.Stripe.WebhookSecret, Logger: a.log})
 	if err != nil {
-		return unavailableHTTP("StripeWebhook: " + err.Error())
+		return unavailableHTTP("StripeWebhook is not available: " + err.Error())
 	}
 	return stripewebhook.New(hooks, a.log).Serve
 }
