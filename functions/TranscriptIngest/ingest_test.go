@@ -131,7 +131,9 @@ func TestIngestSeveralTranscriptsOfOneCallAndRecurringOccurrences(t *testing.T) 
 
 func TestIngestNotAvailableYetRetriesThenGivesUp(t *testing.T) {
 	t.Parallel()
-	b := setup(t, func(d *Deps) { d.Retry = pipeline.Retry{First: time.Minute, Max: time.Hour, Attempts: 3, MaxAge: 24 * time.Hour} })
+	b := setup(t, func(d *Deps) {
+		d.Retry = pipeline.Retry{First: time.Minute, Max: time.Hour, Attempts: 3, MaxAge: 24 * time.Hour}
+	})
 	b.fake.Fail(graphtest.Fault{Status: 404, Code: "NotFound", Message: "not yet", PathContains: "/content", Times: 10})
 	m := b.msg("tr-1", "call-1")
 	var waits []time.Duration

@@ -90,8 +90,8 @@ func setup(t *testing.T, opts ...option) *bundle {
 	b.fake.AddMeeting(graphtest.Meeting{
 		ID: b.meeting, Subject: "Budget stand-up", JoinURL: joinURL, ThreadID: "19:meeting_YzJi@thread.v2",
 		Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC),
-		Organizer: graphtest.Person{ID: organizerID, Name: "Ada Lovelace", UPN: "ada@contoso.com"},
-		Attendees: []graphtest.Person{{ID: "5f4b0d6a-8c6e-4e43-9c2c-2f7f8b1d2a10", Name: "Grace Hopper", UPN: "grace@contoso.com"}},
+		Organizer:   graphtest.Person{ID: organizerID, Name: "Ada Lovelace", UPN: "ada@contoso.com"},
+		Attendees:   []graphtest.Person{{ID: "5f4b0d6a-8c6e-4e43-9c2c-2f7f8b1d2a10", Name: "Grace Hopper", UPN: "grace@contoso.com"}},
 		Transcripts: []graphtest.Transcript{{ID: "tr-1", CallID: "call-1", Created: time.Date(2026, 3, 10, 14, 1, 0, 0, time.UTC), VTT: b.vtt}},
 	})
 
@@ -113,8 +113,8 @@ func setup(t *testing.T, opts ...option) *bundle {
 
 	d := Deps{
 		Tenants: b.registry, Stores: b.stores,
-		Graph:   func(azure uuid.UUID) (GraphClient, error) { return clients.For(azure) },
-		Blobs:   dir, Queue: river,
+		Graph: func(azure uuid.UUID) (GraphClient, error) { return clients.For(azure) },
+		Blobs: dir, Queue: river,
 		Notifier: pipeline.MailNotifier{Sender: mailer, From: mail.Address{Email: "no-reply@minutes.example"}},
 		AppID:    appID, Now: func() time.Time { return b.now },
 		Log: slog.New(logging.NewHandler(slog.NewJSONHandler(syncWriter{b.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))),
@@ -147,8 +147,8 @@ func (b *bundle) newTenant(t *testing.T, name string) tenancy.Tenant {
 // ("" when the notification had no resource data).
 func (b *bundle) msg(transcriptID, callID string) pipeline.IngestMessage {
 	return pipeline.IngestMessage{TenantID: b.tenant.ID, SubscriptionID: uuid.NewString(),
-		Resource:   "communications/onlineMeetings('" + b.meeting + "')/transcripts('" + transcriptID + "')",
-		MeetingID:  b.meeting, TranscriptID: transcriptID, ChangeType: "created", CallID: callID}
+		Resource:  "communications/onlineMeetings('" + b.meeting + "')/transcripts('" + transcriptID + "')",
+		MeetingID: b.meeting, TranscriptID: transcriptID, ChangeType: "created", CallID: callID}
 }
 
 // deliver hands m to the function as the host would, with delivery count n.
