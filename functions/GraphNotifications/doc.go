@@ -7,9 +7,9 @@
 // tokens when it carries any (signing keys unreachable: 503 so Graph retries); then, per
 // Graph tenant, our tenant (tenants.azure_tenant_id), and in one transaction of that tenant
 // its subscriptions, the classification of each item (tenant, subscription, clientState,
-// resource), the decryption of rich items, and for each valid transcript a receipt in
-// notification_receipts and, the first time only, a transcript-ingest message enqueued in the
-// same transaction. The answer is 202 with an empty body once everything is durable, also when
+// resource), the decryption of rich items, and for each valid transcript or call record (a
+// Teams meeting ended: a pipeline.IngestCallEnded message) a receipt in notification_receipts
+// and, the first time only, a transcript-ingest message enqueued in the same transaction. The answer is 202 with an empty body once everything is durable, also when
 // every item was dropped as invalid: a prober learns nothing.
 //
 // Invariants:

@@ -16,6 +16,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/logging"
+	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
@@ -187,26 +188,8 @@ func (h *Handler) process(ctx context.Context, g tenantGroup, verified bool) err
 	return nil
 }
 
-// Message is the body of the transcript-ingest message (contract with TranscriptIngest).
-type Message struct {
-	// TenantID is our tenant.
-	TenantID tenancy.ID `json:"tenant_id"`
-	// SubscriptionID is Graph's subscription id.
-	SubscriptionID string `json:"subscription_id"`
-	// Resource is the notification's resource, as Graph sent it (never a fetch path).
-	Resource string `json:"resource"`
-	// UserID is the meeting organizer's object id: from a user-level resource or the decrypted
-	// meetingOrganizer; empty when neither told us (TranscriptIngest decodes the meeting id).
-	UserID string `json:"user_id"`
-	// MeetingID is the onlineMeeting id.
-	MeetingID string `json:"meeting_id"`
-	// TranscriptID is the callTranscript id.
-	TranscriptID string `json:"transcript_id"`
-	// ChangeType is created, updated or deleted.
-	ChangeType string `json:"change_type"`
-	// CallID is the call occurrence (from decrypted content), when known.
-	CallID string `json:"call_id,omitempty"`
-}
+// Message is the body of the transcript-ingest message (the contract with TranscriptIngest).
+type Message = pipeline.IngestMessage
 
 // accept turns a classified item into the message to send, or logs why it is dropped.
 func (h *Handler) accept(ctx context.Context, tenant tenancy.ID, res graphhook.Result) (Message, bool) {
@@ -215,14 +198,20 @@ func (h *Handler) accept(ctx context.Context, tenant tenancy.ID, res graphhook.R
 		h.drop(ctx, []graphhook.Notification{n}, res.Reason)
 		return Message{}, false
 	}
-	if res.Kind != graphhook.KindTranscript {
-		// Call records and lifecycle events are not ours to ingest (lifecycle events have
-		// their own URL, GraphLifecycle).
+	switch res.Kind {
+	case graphhook.KindCallRecord:
+		// A Teams call ended: TranscriptIngest records the meeting and waits for its
+		// transcript (call records carry no resource data to decrypt).
+		return Message{Kind: pipeline.IngestCallEnded, TenantID: tenant, SubscriptionID: n.SubscriptionID.String(),
+			Resource: n.Resource, ChangeType: string(n.ChangeType), CallID: res.CallID}, true
+	case graphhook.KindTranscript:
+	default:
+		// Lifecycle events have their own URL (GraphLifecycle).
 		h.drop(ctx, []graphhook.Notification{n}, reasonNotTranscript)
 		return Message{}, false
 	}
 	m := Message{
-		TenantID: tenant, SubscriptionID: n.SubscriptionID.String(), Resource: n.Resource,
+		Kind: pipeline.IngestTranscript, TenantID: tenant, SubscriptionID: n.SubscriptionID.String(), Resource: n.Resource,
 		UserID: res.Transcript.UserID, MeetingID: res.Transcript.MeetingID,
 		TranscriptID: res.Transcript.TranscriptID, ChangeType: string(n.ChangeType),
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/graphhook/graphhooktest"
+	"github.com/meetingminutes/minutes/shared/pipeline"
 )
 
 func TestValidNotification(t *testing.T) {
@@ -42,7 +43,7 @@ func TestValidNotification(t *testing.T) {
 		require.NoError(t, json.Unmarshal(raw, &args))
 		require.Equal(t, b.azure.String()+":transcript:tr-basic-1", args.ID)
 		require.Equal(t, b.tenant.String(), args.Properties["tenant_id"])
-		require.Equal(t, Message{TenantID: b.tenant, SubscriptionID: b.sub.String(), Resource: n.Resource,
+		require.Equal(t, Message{Kind: pipeline.IngestTranscript, TenantID: b.tenant, SubscriptionID: b.sub.String(), Resource: n.Resource,
 			MeetingID: "mtg-1", TranscriptID: "tr-basic-1", ChangeType: "created"}, args.Body)
 	})
 
@@ -250,4 +251,27 @@ func BenchmarkNotification(b *testing.B) {
 			b.Fatalf("status %d", rec.Code)
 		}
 	}
+}
+
+func TestCallRecordNotificationQueuesCallEnded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	n := graphhook.Notification{SubscriptionID: b.sub, TenantID: b.azure, ClientState: b.secret, ChangeType: "created",
+		Resource:     "communications/callRecords/2f1a1100-b174-40a0-aba7-0b405e01ed92",
+		ResourceData: &graphhook.ResourceData{ODataType: "#microsoft.graph.callrecord", ID: "2f1a1100-b174-40a0-aba7-0b405e01ed92"}}
+	for range 3 { // created, then Graph's redeliveries
+		require.Equal(t, http.StatusAccepted, b.post(t, b.pub.Body(t, n)).Code)
+	}
+	var args struct {
+		ID   string  `json:"id"`
+		Body Message `json:"body"`
+	}
+	var raw []byte
+	require.NoError(t, b.owner.QueryRow(context.Background(), `SELECT args FROM river_job WHERE kind = 'queue.transcript-ingest'`).Scan(&raw))
+	require.NoError(t, json.Unmarshal(raw, &args))
+	require.Equal(t, b.azure.String()+":callRecord:2f1a1100-b174-40a0-aba7-0b405e01ed92", args.ID)
+	require.Equal(t, Message{Kind: pipeline.IngestCallEnded, TenantID: b.tenant, SubscriptionID: b.sub.String(), Resource: n.Resource,
+		ChangeType: "created", CallID: "2f1a1100-b174-40a0-aba7-0b405e01ed92"}, args.Body)
+	require.NoError(t, args.Body.Validate())
+	require.Equal(t, 1, b.jobs(t))
 }
