@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,7 @@ type Config struct {
 	Queue    Queue
 	Stripe   Stripe
 	Identity Identity
+	Graph    Graph
 	Mail     Mail
 	// LicenseKey is LICENSE_KEY: the self-hosted license token, or a path to a file holding it.
 	LicenseKey Secret
@@ -71,6 +73,9 @@ type Blob struct {
 	AccountURL *url.URL
 	// ConnectionString is AZURE_STORAGE_CONNECTION_STRING (Azurite, key-based access).
 	ConnectionString Secret
+	// Container is AZURE_STORAGE_CONTAINER, the container of the Azure stores; default
+	// "minutes".
+	Container string
 }
 
 // QueueBackend names where queue messages travel.
@@ -118,8 +123,9 @@ type Stripe struct {
 
 // priceNames and meterNames are the names STRIPE_PRICES and STRIPE_METERS may map.
 var (
-	priceNames = []string{"starter", "pro", "enterprise", "byoi_user", "byoi_platform", "premium_support"}
-	meterNames = []string{"meetings_processed", "active_users"}
+	containerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+	priceNames    = []string{"starter", "pro", "enterprise", "byoi_user", "byoi_platform", "premium_support"}
+	meterNames    = []string{"meetings_processed", "active_users"}
 )
 
 // Identity configures sign-in and admin consent with Microsoft Entra ID.
@@ -185,6 +191,7 @@ func Load(lookup Lookup) (*Config, error) {
 			Dir:              p.str("BLOB_DIR"),
 			AccountURL:       p.url("AZURE_STORAGE_BLOB_URL", "https", "http"),
 			ConnectionString: Secret(p.str("AZURE_STORAGE_CONNECTION_STRING")),
+			Container:        p.container("AZURE_STORAGE_CONTAINER", "minutes"),
 		},
 		Queue: Queue{
 			Backend:                    QueueBackend(p.oneOf("QUEUE_BACKEND", "", "servicebus", "postgres")),
@@ -206,11 +213,17 @@ func Load(lookup Lookup) (*Config, error) {
 			OperatorTenantID: p.guid("OPERATOR_TENANT_ID"),
 			SessionKeys:      p.keys("SESSION_KEYS"),
 		},
+		Graph: Graph{BaseURL: p.url("GRAPH_BASE_URL", "https", "http")},
 		Mail: Mail{
 			SMTPURL:  Secret(p.str("SMTP_URL")),
 			Dir:      p.str("MAIL_DIR"),
 			FromUser: p.str("MAIL_FROM_USER"),
 		},
+	}
+	for _, key := range []string{"GRAPH_NOTIFICATION_CERT", "GRAPH_NOTIFICATION_CERT_PREVIOUS"} {
+		if nc := p.notificationCert(key); nc != nil {
+			c.Graph.NotificationCerts = append(c.Graph.NotificationCerts, *nc)
+		}
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -280,6 +293,20 @@ func (p *parser) fail(key, format string, args ...any) {
 func (p *parser) str(key string) string {
 	v, _ := p.lookup(key)
 	return strings.TrimSpace(v)
+}
+
+// container reads an Azure Blob container name: 3 to 63 lower-case letters, digits and
+// single hyphens, starting and ending with a letter or digit.
+func (p *parser) container(key, def string) string {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	if !containerName.MatchString(v) || strings.Contains(v, "--") {
+		p.fail(key, "not a container name (3-63 lower-case letters, digits, single hyphens): %q", clip(v))
+		return def
+	}
+	return v
 }
 
 func (p *parser) port(key string, def int) int {
