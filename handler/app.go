@@ -50,6 +50,7 @@ type app struct {
 	signinDeps signin.Deps
 	reviewer   *review.Service
 	fns        []function
+	shared     shared
 }
 
 // newApp wires the product without touching the network: pools connect lazily, so the port
@@ -74,6 +75,7 @@ func newApp(cfg *config.Config, m mode, log *slog.Logger) (*app, error) {
 		}
 		opts.Parker = queue.NewParkingLot(a.pool)
 	}
+	opts.Requeuer = appRequeuer{a}
 	a.adapter = funchost.New(opts)
 	a.checkList = a.checks()
 	deps := healthfn.Deps{

@@ -94,7 +94,7 @@ func (a *app) buildFunctions() []function {
 		{name: "StripeWebhook", kind: kindHTTP, routes: routes(notYetHTTP("StripeWebhook"), "POST /api/stripe/webhook")},
 		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},
 		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes()},
-		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: notYetMessage("TranscriptIngest")},
+		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: a.transcriptIngest()},
 		{name: "MinutesGenerate", kind: kindQueue, queue: "minutes-generate", binding: "msg", msg: notYetMessage("MinutesGenerate")},
 		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: notYetMessage("MinutesPublish")},
 		{name: "MigrationRunner", kind: kindQueue, queue: "migrations", binding: "msg", msg: notYetMessage("MigrationRunner")},

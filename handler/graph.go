@@ -1,15 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 
 	graphlifecycle "github.com/meetingminutes/minutes/functions/GraphLifecycle"
 	graphnotifications "github.com/meetingminutes/minutes/functions/GraphNotifications"
-	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/graphhook"
-	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
@@ -24,36 +21,22 @@ func unavailableHTTP(reason string) funchost.HandlerFunc {
 
 // graphNotifications builds the GraphNotifications handler from the app's pool and queue.
 //
-// Not wired yet: the encryption certificate keys (no configuration exists for them), so rich
-// notifications are dropped until it does; subscriptions must be created without resource data
-// meanwhile.
+// Rich notifications are decrypted with GRAPH_NOTIFICATION_CERT (and _PREVIOUS during a
+// rotation); without them, items with encrypted content are dropped.
 func (a *app) graphNotifications() funchost.HandlerFunc {
 	if a.pool == nil {
 		return unavailableHTTP("GraphNotifications needs DATABASE_URL")
 	}
-	var enq graphnotifications.Enqueuer
-	switch a.cfg.QueueBackend() {
-	case config.QueuePostgres:
-		river, err := queue.NewRiver(a.pool, queue.RiverOptions{Logger: a.log})
-		if err != nil {
-			return unavailableHTTP(fmt.Sprintf("GraphNotifications: %v", err))
-		}
+	sender, river, err := a.queueSender()
+	if err != nil {
+		return unavailableHTTP("GraphNotifications: " + err.Error())
+	}
+	var enq graphnotifications.Enqueuer = graphnotifications.SenderEnqueuer{Sender: sender}
+	if river != nil {
 		enq = graphnotifications.RiverEnqueuer{River: river}
-	case config.QueueServiceBus:
-		if !a.cfg.Queue.ServiceBusConnectionString.IsSet() {
-			// A managed-identity credential for SERVICEBUS_NAMESPACE is not wired in this build.
-			return unavailableHTTP("GraphNotifications needs ServiceBusConnection (managed identity is not wired yet)")
-		}
-		sb, err := queue.NewServiceBus(queue.ServiceBusConfig{ConnectionString: a.cfg.Queue.ServiceBusConnectionString.Reveal()})
-		if err != nil {
-			return unavailableHTTP("GraphNotifications: Service Bus is misconfigured")
-		}
-		enq = graphnotifications.SenderEnqueuer{Sender: sb}
-	default:
-		return unavailableHTTP("GraphNotifications needs a queue: set DATABASE_URL or SERVICEBUS_NAMESPACE")
 	}
 	h := graphnotifications.New(a.pool, tenancy.NewRegistry(a.pool), enq,
-		graphnotifications.Config{AppID: a.cfg.Identity.ClientID}, a.log)
+		graphnotifications.Config{AppID: a.cfg.Identity.ClientID, CertificateKeys: a.notificationKeys()}, a.log)
 	return h.Serve
 }
 

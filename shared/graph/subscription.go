@@ -181,6 +181,26 @@ func (c *Client) RenewSubscription(ctx context.Context, id SubscriptionID, expir
 	return subscription(sub), nil
 }
 
+// RotateSubscriptionCertificate renews subscription id like RenewSubscription and, in the same
+// PATCH, switches its encryption certificate (graph.md §2.8): Graph encrypts with the new one
+// from then on, while notifications already in flight still use the old one, which is why the
+// previous certificate's key stays configured for a while.
+func (c *Client) RotateSubscriptionCertificate(ctx context.Context, id SubscriptionID, expiresAt time.Time, certificate, certificateID string) (Subscription, error) {
+	if id == "" || certificate == "" || certificateID == "" {
+		return Subscription{}, errors.New("rotate subscription certificate: ID, certificate and certificate ID are required")
+	}
+	expires := clampExpiry(c.now(), expiresAt, maxLifetimeUnknown)
+	body := models.NewSubscription()
+	body.SetExpirationDateTime(&expires)
+	body.SetEncryptionCertificate(&certificate)
+	body.SetEncryptionCertificateId(&certificateID)
+	sub, err := c.sdk.Subscriptions().BySubscriptionId(string(id)).Patch(ctx, body, nil)
+	if err != nil {
+		return Subscription{}, wrap(err, "rotate certificate of subscription %s", id)
+	}
+	return subscription(sub), nil
+}
+
 // ReauthorizeSubscription answers a reauthorizationRequired lifecycle event
 // (POST /subscriptions/{id}/reauthorize).
 func (c *Client) ReauthorizeSubscription(ctx context.Context, id SubscriptionID) error {

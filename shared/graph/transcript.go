@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -90,4 +92,40 @@ func (c *Client) TranscriptContent(ctx context.Context, organizerID UserID, meet
 		return nil, wrap(err, "get transcript %s content of meeting %s", transcriptID, meetingID)
 	}
 	return body, nil
+}
+
+// TranscriptsSince lists the transcripts of every meeting organizerID organized that were
+// created at or after since (GET /users/{id}/onlineMeetings/getAllTranscripts(
+// meetingOrganizerUserId='{id}',startDateTime={since})), following @odata.nextLink: the
+// reconciliation after notifications may have been lost. The SDK has no builder for this
+// function, so the documented URL is sent through the transcripts builder, whose response
+// shape (a callTranscript collection) it shares.
+func (c *Client) TranscriptsSince(ctx context.Context, organizerID UserID, since time.Time) ([]Transcript, error) {
+	if organizerID == "" {
+		return nil, errors.New("list transcripts since: organizer ID is required")
+	}
+	org := string(organizerID)
+	raw := c.pathURL("users", org, "onlineMeetings") + "/getAllTranscripts(meetingOrganizerUserId='" +
+		url.PathEscape(strings.ReplaceAll(org, "'", "''")) + "',startDateTime=" + since.UTC().Format(time.RFC3339) + ")"
+	b := c.sdk.Users().ByUserId(org).OnlineMeetings().ByOnlineMeetingId("getAllTranscripts").Transcripts().WithUrl(raw)
+	var out []Transcript
+	for page := 0; ; page++ {
+		if page == maxTranscriptPages {
+			return nil, errors.New("list transcripts since: too many pages")
+		}
+		resp, err := b.Get(ctx, nil)
+		if err != nil {
+			return nil, wrap(err, "list transcripts of organizer %s since %s", organizerID, since.UTC().Format(time.RFC3339))
+		}
+		for _, t := range resp.GetValue() {
+			if t != nil {
+				out = append(out, transcript(t))
+			}
+		}
+		next := deref(resp.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		b = b.WithUrl(next)
+	}
 }

@@ -405,7 +405,11 @@ func personJSON(p Person) map[string]any {
 	}
 }
 
-func (s *Server) getMeeting(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (s *Server) getMeeting(w http.ResponseWriter, r *http.Request, raw []byte) {
+	if strings.HasPrefix(r.PathValue("m"), "getAllTranscripts(") {
+		s.allTranscripts(w, r, raw)
+		return
+	}
 	m, ok := s.meeting(r)
 	if !ok {
 		writeError(w, http.StatusNotFound, "NotFound", "The meeting was not found.")
@@ -534,6 +538,49 @@ func (s *Server) listTranscripts(w http.ResponseWriter, r *http.Request, _ []byt
 	}
 	resp["value"] = vals
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// allTranscripts serves getAllTranscripts(meetingOrganizerUserId='{id}',startDateTime={dt}):
+// the organizer must match the path (Graph requires the parameter), and transcripts created
+// before startDateTime are left out.
+func (s *Server) allTranscripts(w http.ResponseWriter, r *http.Request, _ []byte) {
+	fn := r.PathValue("m")
+	u := r.PathValue("u")
+	args := strings.TrimSuffix(strings.TrimPrefix(fn, "getAllTranscripts("), ")")
+	var org string
+	var since time.Time
+	for _, kv := range strings.Split(args, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "meetingOrganizerUserId":
+			org = strings.Trim(v, "'")
+		case "startDateTime":
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "BadRequest", "Invalid startDateTime.")
+				return
+			}
+			since = t
+		}
+	}
+	if org == "" || org != u {
+		writeError(w, http.StatusBadRequest, "BadRequest", "meetingOrganizerUserId is required and must match the user.")
+		return
+	}
+	s.mu.Lock()
+	vals := []any{}
+	for key, m := range s.meetings {
+		if !strings.HasPrefix(key, u+"/") {
+			continue
+		}
+		for _, t := range m.Transcripts {
+			if since.IsZero() || !t.Created.Before(since) {
+				vals = append(vals, s.transcriptJSON(u, m, t))
+			}
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"value": vals})
 }
 
 func (s *Server) transcriptContent(w http.ResponseWriter, r *http.Request, _ []byte) {

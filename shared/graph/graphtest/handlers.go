@@ -112,6 +112,9 @@ func (s *Server) renewSubscription(w http.ResponseWriter, r *http.Request, body 
 			problem = fmt.Sprintf("Subscription expiration can only be %d minutes in the future.", int(maxLifetime(sub.Resource).Minutes()))
 		} else {
 			sub.ExpiresAt = in.ExpirationDateTime.UTC()
+			if in.EncryptionCertificate != "" {
+				sub.EncryptionCertificate, sub.EncryptionCertificateID = in.EncryptionCertificate, in.EncryptionCertificateID
+			}
 		}
 	}
 	var resp map[string]any

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/google/uuid"
+
+	transcriptingest "github.com/meetingminutes/minutes/functions/TranscriptIngest"
+	"github.com/meetingminutes/minutes/shared/blob"
+	"github.com/meetingminutes/minutes/shared/config"
+	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/graph"
+	"github.com/meetingminutes/minutes/shared/pipeline"
+	"github.com/meetingminutes/minutes/shared/queue"
+	"github.com/meetingminutes/minutes/shared/store"
+	"github.com/meetingminutes/minutes/shared/tenancy"
+)
+
+// shared holds the clients several functions use, each built once on first use (they hold
+// connections and token caches that must not multiply).
+type shared struct {
+	senderOnce sync.Once
+	sender     queue.Sender
+	river      *queue.River
+	senderErr  error
+
+	blobOnce sync.Once
+	blobs    blob.Store
+	blobErr  error
+
+	graphOnce sync.Once
+	graph     *graph.Clients
+}
+
+// queueSender returns the queue the functions send to: River on the database (standalone,
+// self-hosted) or Service Bus.
+func (a *app) queueSender() (queue.Sender, *queue.River, error) {
+	a.shared.senderOnce.Do(func() {
+		switch a.cfg.QueueBackend() {
+		case config.QueuePostgres:
+			if a.pool == nil {
+				a.shared.senderErr = errors.New("the PostgreSQL queue needs DATABASE_URL")
+				return
+			}
+			r, err := queue.NewRiver(a.pool, queue.RiverOptions{Logger: a.log})
+			a.shared.sender, a.shared.river, a.shared.senderErr = r, r, err
+		case config.QueueServiceBus:
+			sbc := queue.ServiceBusConfig{ConnectionString: a.cfg.Queue.ServiceBusConnectionString.Reveal()}
+			if a.cfg.Queue.ServiceBusNamespace != "" {
+				cred, err := azidentity.NewDefaultAzureCredential(nil)
+				if err != nil {
+					a.shared.senderErr = fmt.Errorf("service bus identity: %w", err)
+					return
+				}
+				sbc = queue.ServiceBusConfig{Namespace: a.cfg.Queue.ServiceBusNamespace, Credential: cred}
+			}
+			sb, err := queue.NewServiceBus(sbc)
+			if err != nil {
+				a.shared.senderErr = errors.New("service bus is misconfigured")
+				return
+			}
+			a.shared.sender = sb
+		default:
+			a.shared.senderErr = errors.New("no queue: set DATABASE_URL or SERVICEBUS_NAMESPACE")
+		}
+	})
+	return a.shared.sender, a.shared.river, a.shared.senderErr
+}
+
+// blobStore returns the tenants' file store: a directory, or Azure Blob by connection string
+// (Azurite) or managed identity.
+func (a *app) blobStore() (blob.Store, error) {
+	a.shared.blobOnce.Do(func() {
+		c := a.cfg.Blob
+		switch {
+		case c.Dir != "":
+			a.shared.blobs, a.shared.blobErr = blob.NewDir(c.Dir)
+		case c.ConnectionString.IsSet():
+			a.shared.blobs, a.shared.blobErr = blob.NewAzureFromConnectionString(c.ConnectionString.Reveal(), c.Container, nil)
+		case c.AccountURL != nil:
+			cred, err := azidentity.NewDefaultAzureCredential(nil)
+			if err != nil {
+				a.shared.blobErr = fmt.Errorf("blob identity: %w", err)
+				return
+			}
+			a.shared.blobs, a.shared.blobErr = blob.NewAzure(c.AccountURL.String(), cred, c.Container, nil)
+		default:
+			a.shared.blobErr = errors.New("no blob store: set BLOB_DIR or AZURE_STORAGE_BLOB_URL")
+		}
+	})
+	return a.shared.blobs, a.shared.blobErr
+}
+
+// graphClients returns the per-tenant Graph clients, nil when the app registration is not
+// configured.
+func (a *app) graphClients() *graph.Clients {
+	a.shared.graphOnce.Do(func() {
+		id := a.cfg.Identity
+		if id.ClientID == "" || !id.ClientSecret.IsSet() {
+			return
+		}
+		o := graph.ClientsOptions{ClientID: id.ClientID, ClientSecret: id.ClientSecret.Reveal(), Authority: id.Authority.String()}
+		if a.cfg.Graph.BaseURL != nil {
+			o.BaseURL = a.cfg.Graph.BaseURL.String()
+		}
+		a.shared.graph = graph.NewClients(o)
+	})
+	return a.shared.graph
+}
+
+// notificationKeys are the private keys of the rich-notification certificates by id.
+func (a *app) notificationKeys() map[string]*rsa.PrivateKey {
+	keys := map[string]*rsa.PrivateKey{}
+	for _, c := range a.cfg.Graph.NotificationCerts {
+		keys[c.ID] = c.Key
+	}
+	return keys
+}
+
+// unavailableMessage abandons every message with reason: the host redelivers it (and
+// dead-letters it after maxDeliveryCount), nothing is lost while an operator fixes the
+// configuration.
+func unavailableMessage(reason string) funchost.MessageFunc {
+	return func(context.Context, funchost.Message) error { return funchost.Unavailable(reason) }
+}
+
+// transcriptIngest builds the TranscriptIngest function.
+func (a *app) transcriptIngest() funchost.MessageFunc {
+	if a.pool == nil {
+		return unavailableMessage("TranscriptIngest needs DATABASE_URL")
+	}
+	sender, _, err := a.queueSender()
+	if err != nil {
+		return unavailableMessage("TranscriptIngest: " + err.Error())
+	}
+	blobs, err := a.blobStore()
+	if err != nil {
+		return unavailableMessage("TranscriptIngest: " + err.Error())
+	}
+	clients := a.graphClients()
+	if clients == nil {
+		return unavailableMessage("TranscriptIngest needs ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET (Microsoft Graph)")
+	}
+	d := transcriptingest.Deps{
+		Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool),
+		Graph:  func(azure uuid.UUID) (transcriptingest.GraphClient, error) { return clients.For(azure) },
+		Blobs:  blobs, Queue: sender, AppID: a.cfg.Identity.ClientID, Log: a.log,
+	}
+	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+		d.Notifier = pipeline.MailNotifier{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
+	}
+	return transcriptingest.New(d).Handle
+}
+
+// appRequeuer re-sends a message that asked for Later through the app's queue, built on first
+// use (Service Bus scheduled enqueue, or River).
+type appRequeuer struct{ a *app }
+
+// Requeue implements funchost.Requeuer.
+func (r appRequeuer) Requeue(ctx context.Context, function string, m funchost.Message, after time.Duration) error {
+	s, _, err := r.a.queueSender()
+	if err != nil {
+		return err
+	}
+	rq, ok := s.(funchost.Requeuer)
+	if !ok {
+		return fmt.Errorf("requeue %s: the queue cannot schedule messages", function)
+	}
+	return rq.Requeue(ctx, function, m, after)
+}
