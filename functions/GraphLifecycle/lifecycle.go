@@ -10,10 +10,10 @@
 //   - subscriptionRemoved: status 'removed';
 //   - missed: logged; the status is kept.
 //
-// The calls that act on these (POST /subscriptions/{id}/reauthorize or a PATCH renewal,
-// recreating a removed subscription, and the delta reconciliation after any gap) need the Graph
-// client and belong to SubscriptionRenewal (a later issue): it picks up the statuses written
-// here. Acting on an event twice is harmless, so lifecycle events are not deduplicated.
+// Each also sets reconcile_from (when notifications may have been lost). The calls that act on
+// these (POST /subscriptions/{id}/reauthorize, recreating a removed subscription, and the
+// getAllTranscripts reconciliation after any gap) belong to SubscriptionRenewal, which picks up
+// what is written here on its next run. Acting on an event twice is harmless, so lifecycle events are not deduplicated.
 //
 // The answer is 202 with an empty body once the statuses are committed, also when every item
 // was dropped; a database failure is 5xx so Graph retries. Nothing logs a clientState or token.
@@ -180,10 +180,13 @@ func (h *Handler) process(ctx context.Context, azure uuid.UUID, all graphhook.Ba
 // Status updates per event; each keeps a removed or failed subscription as it is, except that
 // subscriptionRemoved may remove a failed one.
 const (
-	setReauthorize = `UPDATE graph_subscriptions SET status = 'reauthorize'
+	setReauthorize = `UPDATE graph_subscriptions SET status = 'reauthorize', reconcile_from = coalesce(reconcile_from, now())
 WHERE tenant_id = $1 AND lower(id) = $2 AND status IN ('requested', 'active', 'reauthorize')`
-	setRemoved = `UPDATE graph_subscriptions SET status = 'removed'
+	setRemoved = `UPDATE graph_subscriptions SET status = 'removed', reconcile_from = coalesce(reconcile_from, now())
 WHERE tenant_id = $1 AND lower(id) = $2 AND status <> 'removed'`
+	// setMissed keeps the status: the subscription works, but notifications were lost.
+	setMissed = `UPDATE graph_subscriptions SET reconcile_from = coalesce(reconcile_from, now())
+WHERE tenant_id = $1 AND lower(id) = $2`
 )
 
 // apply records one valid lifecycle event.
@@ -193,13 +196,13 @@ func (h *Handler) apply(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, n gra
 	var sql string
 	switch n.LifecycleEvent {
 	case graphhook.LifecycleReauthorizationRequired:
-		sql = setReauthorize // SubscriptionRenewal reauthorizes (Graph client: later issue)
+		sql = setReauthorize // SubscriptionRenewal reauthorizes and reconciles
 	case graphhook.LifecycleSubscriptionRemoved:
-		sql = setRemoved // SubscriptionRenewal recreates and reconciles (later issue)
+		sql = setRemoved // SubscriptionRenewal recreates and reconciles
 	case graphhook.LifecycleMissed:
-		// Notifications were lost: a delta reconciliation is due (later issue); keep the status.
+		// Notifications were lost: SubscriptionRenewal reconciles from now on.
 		h.log.WarnContext(ctx, "graph subscription missed notifications", attrs...)
-		return nil
+		sql = setMissed
 	default:
 		return nil // Classify accepts only the known events
 	}

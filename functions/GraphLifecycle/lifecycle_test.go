@@ -128,6 +128,32 @@ func TestMissedKeepsStatus(t *testing.T) {
 		b.pub.LifecycleNotification(sub, b.azure, b.secret, graphhook.LifecycleMissed))).Code)
 	require.Equal(t, "active", b.status(t, sub))
 	require.Contains(t, b.logs.String(), "missed notifications")
+	require.True(t, b.reconcileDue(t, sub), "the next renewal run reconciles")
+}
+
+func TestGapsAskForReconciliation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, ev := range []graphhook.LifecycleEvent{graphhook.LifecycleReauthorizationRequired, graphhook.LifecycleSubscriptionRemoved} {
+		sub := b.subscription(t, "transcripts", "active")
+		require.False(t, b.reconcileDue(t, sub))
+		require.Equal(t, http.StatusAccepted, b.post(t, b.pub.Body(t, b.pub.LifecycleNotification(sub, b.azure, b.secret, ev))).Code)
+		require.True(t, b.reconcileDue(t, sub), string(ev))
+		// Removed rows free the (tenant, kind) slot for the next one.
+		require.NoError(t, tenancy.WithTx(context.Background(), b.db.App, b.tenant, func(tx pgx.Tx) error {
+			_, err := tx.Exec(context.Background(), `UPDATE graph_subscriptions SET status = 'removed' WHERE id = $1`, sub.String())
+			return err
+		}))
+	}
+}
+
+func (b bundle) reconcileDue(t *testing.T, id uuid.UUID) bool {
+	t.Helper()
+	var due bool
+	require.NoError(t, tenancy.WithReadTx(context.Background(), b.db.App, b.tenant, func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT reconcile_from IS NOT NULL FROM graph_subscriptions WHERE id = $1`, id.String()).Scan(&due)
+	}))
+	return due
 }
 
 func TestLifecycleJunk(t *testing.T) {
