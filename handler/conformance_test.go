@@ -211,10 +211,11 @@ func TestConformanceServiceBusReplays(t *testing.T) {
 				require.Contains(t, fmt.Sprint(obj["Logs"]), "parked")
 				return
 			}
-			// A well-formed message reaches the function, which is not in this build yet: it
-			// answers 503 so Service Bus keeps the message (abandon → redelivery → DLQ).
+			// A well-formed message reaches the function, which has no Graph app registration
+			// here: it answers 503 naming the settings, so Service Bus keeps the message
+			// (abandon → redelivery → DLQ) until an operator configures them.
 			require.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", b)
-			require.Contains(t, obj["error"], "TranscriptIngest is not available in this build yet")
+			require.Contains(t, obj["error"], "TranscriptIngest needs ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET")
 		})
 	}
 	var n, times int

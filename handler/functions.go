@@ -99,7 +99,7 @@ func (a *app) buildFunctions() []function {
 		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: notYetMessage("MinutesPublish")},
 		{name: "MigrationRunner", kind: kindQueue, queue: "migrations", binding: "msg", msg: notYetMessage("MigrationRunner")},
 		{name: "TenantHealthSweep", kind: kindTimer, binding: "timer", tick: a.sweep},
-		{name: "SubscriptionRenewal", kind: kindTimer, binding: "timer", tick: a.notYetTick("SubscriptionRenewal")},
+		{name: "SubscriptionRenewal", kind: kindTimer, binding: "timer", tick: a.subscriptionRenewal()},
 		{name: "UsageReport", kind: kindTimer, binding: "timer", tick: a.notYetTick("UsageReport")},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/uuid"
 
+	subscriptionrenewal "github.com/meetingminutes/minutes/functions/SubscriptionRenewal"
 	transcriptingest "github.com/meetingminutes/minutes/functions/TranscriptIngest"
 	"github.com/meetingminutes/minutes/shared/blob"
 	"github.com/meetingminutes/minutes/shared/config"
@@ -149,8 +150,8 @@ func (a *app) transcriptIngest() funchost.MessageFunc {
 	}
 	d := transcriptingest.Deps{
 		Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool),
-		Graph:  func(azure uuid.UUID) (transcriptingest.GraphClient, error) { return clients.For(azure) },
-		Blobs:  blobs, Queue: sender, AppID: a.cfg.Identity.ClientID, Log: a.log,
+		Graph: func(azure uuid.UUID) (transcriptingest.GraphClient, error) { return clients.For(azure) },
+		Blobs: blobs, Queue: sender, AppID: a.cfg.Identity.ClientID, Log: a.log,
 	}
 	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
 		d.Notifier = pipeline.MailNotifier{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
@@ -173,4 +174,37 @@ func (r appRequeuer) Requeue(ctx context.Context, function string, m funchost.Me
 		return fmt.Errorf("requeue %s: the queue cannot schedule messages", function)
 	}
 	return rq.Requeue(ctx, function, m, after)
+}
+
+// subscriptionRenewal builds the SubscriptionRenewal timer; without what it needs it says so
+// in the log on every tick and succeeds (a timer has nobody to answer).
+func (a *app) subscriptionRenewal() funchost.TickFunc {
+	missing := ""
+	base := a.cfg.PublicBaseURL
+	clients := a.graphClients()
+	sender, _, qerr := a.queueSender()
+	switch {
+	case a.pool == nil:
+		missing = "DATABASE_URL"
+	case clients == nil:
+		missing = "ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET"
+	case base == nil || base.Scheme != "https":
+		missing = "an https PUBLIC_BASE_URL (Graph delivers notifications over https only)"
+	case qerr != nil:
+		missing = "a queue (" + qerr.Error() + ")"
+	}
+	if missing != "" {
+		return func(ctx context.Context, _ funchost.Tick) error {
+			a.log.InfoContext(ctx, "SubscriptionRenewal is idle: it needs "+missing, "function", "SubscriptionRenewal")
+			return nil
+		}
+	}
+	d := subscriptionrenewal.Deps{DB: a.pool, Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool),
+		Graph: func(azure uuid.UUID) (subscriptionrenewal.GraphClient, error) { return clients.For(azure) },
+		Queue: sender, NotificationURL: base.JoinPath("/api/graph/notifications").String(),
+		LifecycleURL: base.JoinPath("/api/graph/lifecycle").String(), AppID: a.cfg.Identity.ClientID, Log: a.log}
+	if certs := a.cfg.Graph.NotificationCerts; len(certs) > 0 {
+		d.Certificate = &subscriptionrenewal.Certificate{ID: certs[0].ID, Certificate: certs[0].Certificate}
+	}
+	return subscriptionrenewal.New(d).Tick
 }
