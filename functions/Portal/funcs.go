@@ -2,7 +2,10 @@ package portal
 
 import (
 	"html/template"
+	"strings"
 	"time"
+
+	"github.com/meetingminutes/minutes/shared/store"
 )
 
 // funcs are the template functions. None returns template.HTML: every value a template
@@ -13,6 +16,8 @@ func funcs(a *assets) template.FuncMap {
 		"when":         when,
 		"whenPtr":      whenPtr,
 		"iso":          iso,
+		"stageLabel":   stageLabel,
+		"outcomeLabel": outcomeLabel,
 		"minutesBadge": minutesBadge,
 		"actionBadge":  actionBadge,
 		"roleLabel":    roleLabel,
@@ -65,4 +70,40 @@ func newDocView(d minutesDoc, csrf, back string) docView {
 
 func newInviteView(f *inviteForm, csrf, back string, readOnly bool) inviteView {
 	return inviteView{Form: f, CSRF: csrf, Back: back, ReadOnly: readOnly}
+}
+
+// stageLabel names a pipeline step for people; an unknown step shows as written.
+func stageLabel(stage string) string {
+	switch stage {
+	case "meeting_ended":
+		return "Meeting ended"
+	case "transcript_fetch":
+		return "Transcript download"
+	case "transcript_stored":
+		return "Transcript received"
+	case "generate_queued":
+		return "Minutes queued"
+	case "generation":
+		return "Minutes drafted"
+	case "approval":
+		return "Approval"
+	case "publish":
+		return "Published"
+	}
+	return strings.ReplaceAll(stage, "_", " ")
+}
+
+// outcomeLabel says how a step ended.
+func outcomeLabel(o store.EventOutcome) string {
+	switch o {
+	case store.OutcomeOK:
+		return "done"
+	case store.OutcomeWaiting:
+		return "waiting"
+	case store.OutcomeRetry:
+		return "will retry"
+	case store.OutcomeFailed:
+		return "failed"
+	}
+	return string(o)
 }

@@ -51,6 +51,11 @@ type meetingsData struct {
 	First bool
 	// SetupPending asks an admin to finish the setup wizard.
 	SetupPending bool
+	// Alerts are the tenant's open problems (a Teams setting to switch on); the steps are
+	// shown to admins, who can act on them.
+	Alerts []store.Alert
+	// ShowAlertSteps says the caller is an admin.
+	ShowAlertSteps bool
 }
 
 // meetings serves GET /api/app/meetings.
@@ -83,6 +88,10 @@ func (h *Handler) meetings(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		data.SetupPending = s.SetupCompletedAt == nil
+		data.ShowAlertSteps = true
+	}
+	if data.Alerts, err = st.OpenAlerts(ctx); err != nil {
+		return err
 	}
 	v := h.newView(r, "Meetings", "meetings")
 	v.Data = data
@@ -93,6 +102,8 @@ func (h *Handler) meetings(w http.ResponseWriter, r *http.Request) error {
 type meetingData struct {
 	Meeting store.Meeting
 	Badge   badge
+	// Events is the meeting's pipeline timeline, oldest first.
+	Events []store.MeetingEvent
 	// Latest is the newest minutes version, nil when there is none yet.
 	Latest  *minutesDoc
 	History []store.Minutes
@@ -140,8 +151,12 @@ func (h *Handler) renderMeeting(w http.ResponseWriter, r *http.Request, id store
 	if err != nil {
 		return err
 	}
+	events, err := st.MeetingEvents(ctx, id)
+	if err != nil {
+		return err
+	}
 	data := meetingData{Meeting: m, Badge: meetingBadge(m.Status, m.StatusDetail), History: history,
-		Reason: reason, ReasonErr: reasonErr}
+		Events: events, Reason: reason, ReasonErr: reasonErr}
 	if len(history) > 0 {
 		latest, err := h.d.Review.View(ctx, history[0].ID) // the read is audited
 		if err != nil {
