@@ -19,6 +19,12 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, key string, body any) error
 }
 
+// transactional is implemented by an Enqueuer whose message commits with tx: then a receipt
+// is marked enqueued as it is written, with no second statement.
+type transactional interface{ inTransaction() bool }
+
+func (RiverEnqueuer) inTransaction() bool { return true }
+
 // RiverEnqueuer enqueues on the PostgreSQL queue inside the receipt's transaction: the
 // message exists if and only if the receipt does (standalone and self-hosted installs).
 type RiverEnqueuer struct{ River *queue.River }

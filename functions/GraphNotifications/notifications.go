@@ -252,9 +252,14 @@ type callTranscript struct {
 func (h *Handler) record(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, res graphhook.Result, m Message) error {
 	n := res.Item
 	var inserted, pending bool
+	tr, inTx := h.enqueuer.(transactional)
+	inTx = inTx && tr.inTransaction()
 	if err := tx.QueryRow(ctx, upsertReceipt, tenant, res.DedupeKey, n.SubscriptionID.String(),
-		string(n.ChangeType), n.Resource).Scan(&inserted, &pending); err != nil {
+		string(n.ChangeType), n.Resource, inTx).Scan(&inserted, &pending); err != nil {
 		return fmt.Errorf("record receipt: %w", err)
+	}
+	if inTx && inserted {
+		pending = true // marked in the insert; the message below commits with it
 	}
 	if !pending {
 		h.log.DebugContext(ctx, "graph notification redelivered", keyDedupeKey, res.DedupeKey)
@@ -263,8 +268,10 @@ func (h *Handler) record(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, res 
 	if err := h.enqueuer.Enqueue(ctx, tx, tenant, res.DedupeKey, m); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, markEnqueued, tenant, res.DedupeKey); err != nil {
-		return fmt.Errorf("mark receipt enqueued: %w", err)
+	if !inTx {
+		if _, err := tx.Exec(ctx, markEnqueued, tenant, res.DedupeKey); err != nil {
+			return fmt.Errorf("mark receipt enqueued: %w", err)
+		}
 	}
 	h.log.InfoContext(ctx, "transcript notification enqueued", keyDedupeKey, res.DedupeKey, "first", inserted)
 	return nil

@@ -33,9 +33,12 @@ func resolveTenant(ctx context.Context, tenants Tenants, azure uuid.UUID) (tenan
 
 // upsertReceipt records one delivery. pending is true when the message is still to be sent:
 // the receipt is new, or an earlier one was recorded without its message.
+//
+// $6 marks a new receipt enqueued at once: with a transactional Enqueuer the message commits
+// with it, so the mark is true exactly when the row exists.
 const upsertReceipt = `
-INSERT INTO notification_receipts (tenant_id, dedupe_key, subscription_id, change_type, resource)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO notification_receipts (tenant_id, dedupe_key, subscription_id, change_type, resource, enqueued_at)
+VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END)
 ON CONFLICT (tenant_id, dedupe_key) DO UPDATE
 SET times_received = notification_receipts.times_received + 1
 RETURNING (xmax = 0) AS inserted, enqueued_at IS NULL AS pending`
