@@ -139,6 +139,10 @@ func factories() map[string]factory {
 				VALUES ($1, $2, 'Turn on Transcript API access', 'Set-CsTeamsMeetingConfiguration') RETURNING to_jsonb(t.*)::text`,
 				s.fx.Tenant, strings.ReplaceAll(unique("alert"), "-", "_"))
 		},
+		"billing_meetings": func(s *seeder) row {
+			return s.insert(`INSERT INTO billing_meetings AS t (tenant_id, meeting_id, state, admitted_at)
+				VALUES ($1, gen_random_uuid(), 'admitted', now()) RETURNING to_jsonb(t.*)::text`, s.fx.Tenant)
+		},
 		"audit_log": func(s *seeder) row {
 			// The first link of the tenant's chain: seq 1, prev_hash zero, hash over both.
 			prev := make([]byte, 32)
