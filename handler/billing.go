@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	portal "github.com/meetingminutes/minutes/functions/Portal"
 	stripewebhook "github.com/meetingminutes/minutes/functions/StripeWebhook"
@@ -112,3 +113,24 @@ func (a *app) portalBilling() portal.Billing {
 
 // Compile-time check: the portal's optional overview is implemented.
 var _ portal.BillingOverview = billing.PortalPages{}
+
+// provisionCustomers adapts billing.Sessions to onboarding.Customers.
+type provisionCustomers struct{ s *billing.Sessions }
+
+func (c provisionCustomers) EnsureCustomer(ctx context.Context, t tenancy.Tenant, email string) (string, error) {
+	id, err := c.s.EnsureCustomer(ctx, t, email)
+	return string(id), err
+}
+
+// seatGate adapts billing.Entitlements to signin.Seats: active users plus open invitations
+// against the paid seats.
+type seatGate struct{ e *billing.Entitlements }
+
+func (g seatGate) Check(ctx context.Context, tenant tenancy.ID, st store.Store) (string, error) {
+	inUse, err := billing.SeatsInUse(ctx, st, time.Now())
+	if err != nil {
+		return "", err
+	}
+	d, err := g.e.CheckSeats(ctx, tenant, inUse)
+	return d.Warning, err
+}

@@ -91,7 +91,7 @@ func (a *app) buildFunctions() []function {
 		{name: "ConsentCallback", kind: kindHTTP, web: true, routes: routes(a.consentCallback(), "GET /api/consent/callback")},
 		{name: "GraphNotifications", kind: kindHTTP, routes: routes(a.graphNotifications(), "POST /api/graph/notifications"), maxBody: graphMaxBody},
 		{name: "GraphLifecycle", kind: kindHTTP, routes: routes(a.graphLifecycle(), "POST /api/graph/lifecycle"), maxBody: graphMaxBody},
-		{name: "StripeWebhook", kind: kindHTTP, routes: routes(notYetHTTP("StripeWebhook"), "POST /api/stripe/webhook")},
+		{name: "StripeWebhook", kind: kindHTTP, routes: routes(a.stripeWebhook(), "POST /api/stripe/webhook"), maxBody: stripeMaxBody},
 		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},
 		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes()},
 		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: a.transcriptIngest()},
@@ -100,6 +100,6 @@ func (a *app) buildFunctions() []function {
 		{name: "MigrationRunner", kind: kindQueue, queue: "migrations", binding: "msg", msg: notYetMessage("MigrationRunner")},
 		{name: "TenantHealthSweep", kind: kindTimer, binding: "timer", tick: a.sweep},
 		{name: "SubscriptionRenewal", kind: kindTimer, binding: "timer", tick: a.subscriptionRenewal()},
-		{name: "UsageReport", kind: kindTimer, binding: "timer", tick: a.notYetTick("UsageReport")},
+		{name: "UsageReport", kind: kindTimer, binding: "timer", tick: a.usageReport()},
 	}
 }

@@ -68,8 +68,13 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	}
 	base := cfg.PublicBaseURL
 	w.invites = signin.NewInvites(session.LinkCodec{Key: keys[0]}, w.stores, w.registry, sender, base, from, nil, a.log)
+	prov := onboarding.New(w.registry, w.stores, a.pool, nil)
+	if s := a.billingSessions(); s != nil {
+		prov.WithCustomers(provisionCustomers{s})
+		w.invites.WithSeats(seatGate{a.billingEntitlements()})
+	}
 	deps := signin.Deps{Sessions: sm, States: identity.StateCodec{Key: keys[0]}, Tenants: w.registry, Stores: w.stores,
-		Provisioner: onboarding.New(w.registry, w.stores, a.pool, nil), Invites: w.invites, DevAuth: cfg.DevAuth, Log: a.log,
+		Provisioner: prov, Invites: w.invites, DevAuth: cfg.DevAuth, Log: a.log,
 		Mail: sender, From: from}
 	if cfg.Identity.OperatorTenantID != "" {
 		deps.OperatorTenant = uuid.MustParse(cfg.Identity.OperatorTenantID)
@@ -87,7 +92,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 		deps.Entra, w.entra = p, true
 	}
 	a.signinDeps = deps
-	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth,
+	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth, Billing: a.portalBilling(),
 		Invites: portalInvites{w.invites}, Tenants: w.registry, Sessions: sm,
 		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
 			return tenancy.Rename(ctx, a.pool, id, name)

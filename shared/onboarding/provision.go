@@ -53,10 +53,23 @@ type Result struct {
 
 // Provisioner provisions tenants.
 type Provisioner struct {
-	registry *tenancy.Registry
-	stores   store.Resolver
-	control  *pgxpool.Pool
-	now      func() time.Time
+	customers Customers
+	registry  *tenancy.Registry
+	stores    store.Resolver
+	control   *pgxpool.Pool
+	now       func() time.Time
+}
+
+// Customers creates a tenant's billing customer (Stripe; *billing.Sessions is one). It must be
+// idempotent on the tenant: Checkout calls it again.
+type Customers interface {
+	EnsureCustomer(ctx context.Context, t tenancy.Tenant, email string) (string, error)
+}
+
+// WithCustomers makes Provision create the billing customer; nil (the default) skips it.
+func (p *Provisioner) WithCustomers(c Customers) *Provisioner {
+	p.customers = c
+	return p
 }
 
 // New returns a Provisioner. control is the control-plane pool (runtime role); stores
@@ -87,6 +100,11 @@ func (p *Provisioner) Provision(ctx context.Context, req Request) (Result, error
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("provision tenant for entra tenant %s: %w", req.AzureTenantID, err)
+	}
+	if p.customers != nil && t.BillingCustomerID == "" {
+		// Never blocks sign-up: Checkout creates the customer again if this failed (the call
+		// is idempotent on the tenant id).
+		_, _ = p.customers.EnsureCustomer(ctx, t, req.Admin.Email)
 	}
 	st, err := p.stores.For(ctx, t.ID)
 	if err != nil {

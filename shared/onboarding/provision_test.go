@@ -2,6 +2,7 @@ package onboarding_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -185,4 +186,34 @@ func BenchmarkProvision(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+type customers struct {
+	calls  []string
+	failed bool
+}
+
+func (c *customers) EnsureCustomer(_ context.Context, t tenancy.Tenant, email string) (string, error) {
+	c.calls = append(c.calls, t.ID.String()+" "+email)
+	if c.failed {
+		return "", errors.New("stripe down")
+	}
+	return "cus_" + t.ID.String()[:8], nil
+}
+
+func TestProvisionCreatesTheBillingCustomer(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := &customers{}
+	b.prov.WithCustomers(c)
+	res, err := b.prov.Provision(context.Background(), request())
+	require.NoError(t, err)
+	require.Equal(t, []string{res.Tenant.ID.String() + " Admin@Contoso.example"}, c.calls)
+
+	// Stripe down never blocks a sign-up (Checkout creates the customer later).
+	c.failed = true
+	res2, err := b.prov.Provision(context.Background(), request())
+	require.NoError(t, err)
+	require.NotEqual(t, res.Tenant.ID, res2.Tenant.ID)
+	require.Len(t, c.calls, 2)
 }

@@ -30,6 +30,7 @@ const linkPurposeInvite = "invite"
 
 // Invites creates invitations (signed single-use links, mailed) and accepts them.
 type Invites struct {
+	seats   Seats
 	links   session.LinkCodec
 	stores  store.Resolver
 	tenants Tenants
@@ -58,6 +59,21 @@ type Sent struct {
 	// Link is the acceptance URL; shown to the admin when no mail could be sent.
 	Link   string
 	Mailed bool
+	// Warning is set when the invitation goes beyond a soft seat limit (Enterprise).
+	Warning string
+}
+
+// Seats limits invitations to the seats the tenant pays for (the billing issue's gate).
+type Seats interface {
+	// Check returns a warning to show the admin (a soft limit), or an error refusing the
+	// invitation with a message for the admin (a 409).
+	Check(ctx context.Context, tenant tenancy.ID, st store.Store) (warning string, err error)
+}
+
+// WithSeats makes Invite check seats first; nil (the default) means no seat limit.
+func (i *Invites) WithSeats(s Seats) *Invites {
+	i.seats = s
+	return i
 }
 
 // Invite invites email with role into the caller's tenant (admin only).
@@ -76,6 +92,12 @@ func (i *Invites) Invite(ctx context.Context, email string, role store.Role) (Se
 	st, err := p.Store()
 	if err != nil {
 		return Sent{}, err
+	}
+	var warning string
+	if i.seats != nil {
+		if warning, err = i.seats.Check(ctx, p.Tenant, st); err != nil {
+			return Sent{}, fmt.Errorf("invite: %w", err)
+		}
 	}
 	var object [16]byte
 	if _, err := rand.Read(object[:]); err != nil {
@@ -101,7 +123,7 @@ func (i *Invites) Invite(ctx context.Context, email string, role store.Role) (Se
 	if err != nil {
 		return Sent{}, fmt.Errorf("invite: %w", err)
 	}
-	sent := Sent{Invitation: inv, Link: i.acceptURL(token)}
+	sent := Sent{Invitation: inv, Link: i.acceptURL(token), Warning: warning}
 	if i.mail != nil {
 		t, _ := i.tenants.Get(ctx, p.Tenant)
 		if err := i.mail.Send(ctx, invitationMail(i.from, addr.Address, p.Name, t.Name, sent.Link, inv.ID.String())); err != nil {
