@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	graphlifecycle "github.com/meetingminutes/minutes/functions/GraphLifecycle"
 	graphnotifications "github.com/meetingminutes/minutes/functions/GraphNotifications"
@@ -35,7 +36,8 @@ func (a *app) graphNotifications() funchost.HandlerFunc {
 	if river != nil {
 		enq = graphnotifications.RiverEnqueuer{River: river}
 	}
-	h := graphnotifications.New(a.pool, tenancy.NewRegistry(a.pool), enq,
+	tenants := graphnotifications.NewTenantCache(tenancy.NewRegistry(a.pool), 30*time.Second, 10_000)
+	h := graphnotifications.New(a.pool, tenants, enq,
 		graphnotifications.Config{AppID: a.cfg.Identity.ClientID, CertificateKeys: a.notificationKeys()}, a.log)
 	return h.Serve
 }
