@@ -298,7 +298,8 @@ func isTask(t string) bool {
 func hypothetical(before string) bool {
 	b := " " + strings.TrimSpace(before) + " "
 	return strings.Contains(b, " if ") || strings.Contains(b, " unless ") || strings.Contains(b, " not sure ") ||
-		strings.Contains(b, " don't think ") || strings.Contains(b, " whether ")
+		strings.Contains(b, " don't think ") || strings.Contains(b, " whether ") || strings.Contains(b, ", so ") ||
+		strings.Contains(b, " so that ")
 }
 
 // previousRequest finds an open request ("can someone update the wiki?") in the sentences

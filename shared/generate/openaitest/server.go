@@ -217,4 +217,6 @@ func ContentFilter() Reply {
 func FilteredCompletion() Reply { return Reply{Content: "", FinishReason: "content_filter"} }
 
 // Malformed is a 200 whose content is not the JSON the schema asks for.
-func Malformed() Reply { return Reply{Content: `{"title": "Weekly sync", "summary": "The team met` /* cut off */} }
+func Malformed() Reply {
+	return Reply{Content: `{"title": "Weekly sync", "summary": "The team met` /* cut off */}
+}
