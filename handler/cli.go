@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -25,6 +26,8 @@ commands:
   serve                    Azure Functions custom handler on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT (default)
   standalone               self-hosted: HTTP on $PORT (default 8080), queue workers and timers in-process
   migrate up|status        apply or show schema migrations (MIGRATIONS_DATABASE_URL, else DATABASE_URL)
+  minutes [--offline] [--format md|json] FILE.vtt|-
+                           draft minutes from a transcript (the LLM when OPENAI_* is set)
   version                  print version, commit and schema versions
 `
 
@@ -69,6 +72,8 @@ func dispatch(ctx context.Context, args []string, lookup config.Lookup, stdout, 
 			return usagef("version takes no arguments")
 		}
 		return printVersion(stdout)
+	case "minutes":
+		return minutesCmd(ctx, args, os.Stdin, stdout, stderr, lookup)
 	}
 	cfg, err := config.Load(lookup)
 	if err != nil {
