@@ -126,7 +126,7 @@ func attendees(in Input, people roster) []Attendee {
 }
 
 // Decision cues, matched on the lower-cased sentence with apostrophes normalised.
-var decisionCue = regexp.MustCompile(`\b(?:we(?:'ve| have)? (?:decided|agreed)|(?:the|our|my) decision is|decision(?: is)?:|let's go (?:with|ahead)|we'll go (?:with|ahead)|we're going (?:to go )?with|go with option|(?:that's|it's) (?:agreed|settled|decided)|agreed[,:] (?:we|the|let's)|we're agreed|so we're (?:doing|going with|going ahead)|we're (?:keeping|dropping|shipping|moving|pausing|cutting|postponing)|(?:we will|we'll|let's) (?:ship|launch|move|use|keep|drop|postpone|delay|stick|switch|cut|freeze|defer|target|hire|pause|raise|build|add|offer|credit|cap|pre-scale|lock|approve|make|not|send|go for|do option)|final (?:answer|call|decision)|(?:is|are) approved|we're not going to|consensus is|decided to|agree to)(?:\W|$)`)
+var decisionCue = regexp.MustCompile(`\b(?:we(?:'ve| have)? (?:decided|agreed)|(?:the|our|my) decision is|decision(?: is)?:|let's go (?:with|ahead)|we'll go (?:with|ahead)|we're going (?:to go )?with|go with option|(?:that's|it's) (?:agreed|settled|decided)|agreed[,:] (?:we|the|let's)|we're agreed|so we're (?:doing|going with|going ahead)|we're (?:keeping|dropping|shipping|moving|pausing|cutting|postponing)|(?:we will|we'll|let's) (?:ship|launch|move|use|keep|drop|postpone|delay|stick|switch|cut|freeze|defer|target|hire|pause|raise|build|add|offer|credit|cap|pre-scale|lock|approve|make|not|send|go for|do option)|final (?:answer|call|decision)|(?:is|are) approved|we're not going to|consensus is|decided to|agree to|(?:then |so )?we (?:approve|accept|adopt|choose) (?:the|option|plan))(?:\W|$)`)
 
 func isDecision(s string) bool {
 	if strings.HasSuffix(s, "?") || countWords(s) < 4 {

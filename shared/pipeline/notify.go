@@ -56,3 +56,64 @@ func (n MailNotifier) NotifyAdmins(ctx context.Context, t tenancy.Tenant, st sto
 	}
 	return nil
 }
+
+// MailApprovers mails the approvers of a tenant that minutes wait for them: the named
+// approvers in "named" mode, else every active approver and admin.
+type MailApprovers struct {
+	Sender  mail.Sender
+	From    mail.Address
+	BaseURL *url.URL
+}
+
+// NotifyApprovers implements the generate function's Approvers. The message id is the
+// minutes version's, so a redelivered generate message does not mail twice (SMTP and Dir
+// senders are idempotent on it).
+func (n MailApprovers) NotifyApprovers(ctx context.Context, t tenancy.Tenant, st store.Store, m store.Meeting, mins store.Minutes) error {
+	set, err := st.Settings(ctx)
+	if err != nil {
+		return fmt.Errorf("read settings: %w", err)
+	}
+	var to []mail.Address
+	seen := map[string]bool{}
+	add := func(u store.User) {
+		if u.Status == store.UserActive && !seen[strings.ToLower(u.Email)] {
+			seen[strings.ToLower(u.Email)] = true
+			to = append(to, mail.Address{Name: u.DisplayName, Email: u.Email})
+		}
+	}
+	if set.ApprovalMode == store.ApprovalNamed {
+		for _, id := range set.ApproverIDs {
+			if u, err := st.User(ctx, id); err == nil {
+				add(u)
+			}
+		}
+	} else {
+		for _, role := range []store.Role{store.RoleApprover, store.RoleAdmin} {
+			us, err := st.ListUsers(ctx, store.ListUsersParams{Role: role, Limit: maxAdmins})
+			if err != nil {
+				return fmt.Errorf("list approvers: %w", err)
+			}
+			for _, u := range us {
+				add(u)
+			}
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	subject := m.Subject
+	if subject == "" {
+		subject = "a meeting"
+	}
+	text := fmt.Sprintf("Draft minutes of %s (version %d) wait for your approval.\n", subject, mins.Version)
+	if n.BaseURL != nil {
+		text += "\nReview them: " + n.BaseURL.JoinPath("/api/app/meetings", m.ID.String()).String() + "\n"
+	}
+	text += "\nNothing is distributed until an approver approves them.\n"
+	msg := mail.Message{From: n.From, To: to, Subject: "Minutes to approve: " + subject, Text: text,
+		ID: "approve-" + mins.ID.String(), Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
+	if err := n.Sender.Send(ctx, msg); err != nil {
+		return fmt.Errorf("send approval mail: %w", err)
+	}
+	return nil
+}
