@@ -139,6 +139,11 @@ func factories() map[string]factory {
 				VALUES ($1, $2, 'Turn on Transcript API access', 'Set-CsTeamsMeetingConfiguration') RETURNING to_jsonb(t.*)::text`,
 				s.fx.Tenant, strings.ReplaceAll(unique("alert"), "-", "_"))
 		},
+		"minutes_publications": func(s *seeder) row {
+			m := newMinutes(s)
+			return s.insert(`INSERT INTO minutes_publications AS t (tenant_id, minutes_id, channel, state, detail, done_at)
+				VALUES ($1, $2, 'email', 'done', '3 recipients', now()) RETURNING to_jsonb(t.*)::text`, s.fx.Tenant, m.field("id"))
+		},
 		"billing_meetings": func(s *seeder) row {
 			return s.insert(`INSERT INTO billing_meetings AS t (tenant_id, meeting_id, state, admitted_at)
 				VALUES ($1, gen_random_uuid(), 'admitted', now()) RETURNING to_jsonb(t.*)::text`, s.fx.Tenant)

@@ -164,6 +164,8 @@ func seedTenant(t *testing.T, b testBundle, blobs blob.Store, o tenantOpts) seed
 		exec(`INSERT INTO tenant_alerts (tenant_id, kind, title) VALUES ($1, 'transcript_api_disabled', 'Turn on Transcript API access')`, s.Tenant)
 		exec(`INSERT INTO billing_meetings (tenant_id, meeting_id, state, admitted_at)
 			SELECT $1, m.id, 'admitted', now() FROM meetings m WHERE m.tenant_id = $1`, s.Tenant)
+		exec(`INSERT INTO minutes_publications (tenant_id, minutes_id, channel, state, detail, done_at)
+			SELECT $1, mm.id, 'sharepoint', 'done', 'uploaded', now() FROM meeting_minutes mm WHERE mm.tenant_id = $1`, s.Tenant)
 		exec(`INSERT INTO resource_profiles (tenant_id, database_host, blob_container) VALUES ($1, 'db.internal', 'minutes')`, s.Tenant)
 		exec(`INSERT INTO graph_subscriptions (tenant_id, id, kind, resource, client_state_sha256, expires_at)
 			VALUES ($1, 'sub-' || $1::uuid || '-t', 'transcripts', 'communications/onlineMeetings/getAllTranscripts', sha256('x'), $2),
