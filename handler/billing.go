@@ -29,11 +29,10 @@ func (a *app) billingClient() (*billing.Client, error) {
 		Prices: billing.PricesFrom(a.cfg.Stripe.Prices), Meters: meters, PublicBaseURL: a.cfg.PublicBaseURL, Logger: a.log})
 }
 
-// billingEntitlements are the entitlements over the control-plane pool. Held meetings are
-// only marked admitted when released: the resumer that re-enqueues them belongs to
-// MinutesGenerate, which is not in this build yet.
+// billingEntitlements are the entitlements over the control-plane pool; released meetings
+// are re-queued for generation (resumeHeld).
 func (a *app) billingEntitlements() *billing.Entitlements {
-	return billing.NewEntitlements(a.pool, nil, nil)
+	return billing.NewEntitlements(a.pool, billing.ResumerFunc(a.resumeHeld), nil)
 }
 
 // billingNotifier emails tenant admins about trials, failed payments and suspensions through

@@ -95,7 +95,7 @@ func (a *app) buildFunctions() []function {
 		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},
 		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes()},
 		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: a.transcriptIngest()},
-		{name: "MinutesGenerate", kind: kindQueue, queue: "minutes-generate", binding: "msg", msg: notYetMessage("MinutesGenerate")},
+		{name: "MinutesGenerate", kind: kindQueue, queue: "minutes-generate", binding: "msg", msg: a.minutesGenerate()},
 		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: notYetMessage("MinutesPublish")},
 		{name: "MigrationRunner", kind: kindQueue, queue: "migrations", binding: "msg", msg: notYetMessage("MigrationRunner")},
 		{name: "TenantHealthSweep", kind: kindTimer, binding: "timer", tick: a.sweep},

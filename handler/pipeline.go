@@ -10,12 +10,15 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
+	minutesgenerate "github.com/meetingminutes/minutes/functions/MinutesGenerate"
 	subscriptionrenewal "github.com/meetingminutes/minutes/functions/SubscriptionRenewal"
 	transcriptingest "github.com/meetingminutes/minutes/functions/TranscriptIngest"
 	"github.com/meetingminutes/minutes/shared/blob"
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/generate"
 	"github.com/meetingminutes/minutes/shared/graph"
 	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/queue"
@@ -207,4 +210,100 @@ func (a *app) subscriptionRenewal() funchost.TickFunc {
 		d.Certificate = &subscriptionrenewal.Certificate{ID: certs[0].ID, Certificate: certs[0].Certificate}
 	}
 	return subscriptionrenewal.New(d).Tick
+}
+
+// generator is the minutes generator: the LLM when OPENAI_* configures one (it falls back to
+// the offline draft by itself), else the offline generator.
+func (a *app) generator() (generate.Generator, error) {
+	lookup := func(k string) string {
+		if a.cfg.Lookup == nil {
+			return ""
+		}
+		v, _ := a.cfg.Lookup(k)
+		return v
+	}
+	c, err := generate.LoadLLMConfig(lookup)
+	if err != nil {
+		return nil, &config.Error{Key: "OPENAI_*", Reason: err.Error()}
+	}
+	if !c.Configured() {
+		return &generate.Offline{}, nil
+	}
+	return generate.NewLLM(c, &generate.LLMOptions{Logger: a.log})
+}
+
+// minutesGenerate builds the MinutesGenerate function.
+func (a *app) minutesGenerate() funchost.MessageFunc {
+	if a.pool == nil {
+		return unavailableMessage("MinutesGenerate needs DATABASE_URL")
+	}
+	sender, _, err := a.queueSender()
+	if err != nil {
+		return unavailableMessage("MinutesGenerate: " + err.Error())
+	}
+	blobs, err := a.blobStore()
+	if err != nil {
+		return unavailableMessage("MinutesGenerate: " + err.Error())
+	}
+	gen, err := a.generator()
+	if err != nil {
+		return unavailableMessage("MinutesGenerate: " + err.Error())
+	}
+	d := minutesgenerate.Deps{Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool),
+		Blobs: blobs, Generator: gen, Queue: sender, Log: a.log}
+	if a.cfg.Feature(config.FeatureBilling).Enabled {
+		d.Admitter = a.billingEntitlements()
+	}
+	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+		d.Approvers = pipeline.MailApprovers{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
+	}
+	return minutesgenerate.New(d).Handle
+}
+
+// resumeHeld is billing's Resumer: meetings released from a hold (an upgrade, a new period,
+// a reinstatement) go back to transcript_received and get their minutes-generate message, in
+// the transaction that released them when the queue can join it (River).
+func (a *app) resumeHeld(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, meetings []store.MeetingID) error {
+	sender, river, err := a.queueSender()
+	if err != nil {
+		return err
+	}
+	for _, id := range meetings {
+		var n int
+		if err := tx.QueryRow(ctx, `WITH m AS (
+    UPDATE meetings SET status = 'transcript_received', status_detail = '', updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND status = 'over_quota' RETURNING id)
+SELECT count(t.id) FROM m JOIN transcripts t ON t.tenant_id = $1 AND t.meeting_id = m.id`, tenant, id).Scan(&n); err != nil {
+			return fmt.Errorf("resume meeting %s: %w", id, err)
+		}
+		if n == 0 {
+			continue // not held (any more), or no transcript
+		}
+		gm := pipeline.GenerateMessage{TenantID: tenant, MeetingID: id, Transcripts: n}
+		out := queue.Outgoing{ID: pipeline.GenerateKey(gm) + ":resumed", Body: gm, TenantID: tenant}
+		if river != nil {
+			err = river.SendTx(ctx, tx, queue.MinutesGenerate, out)
+		} else {
+			err = sender.Send(ctx, queue.MinutesGenerate, out)
+		}
+		if err != nil {
+			return fmt.Errorf("resume meeting %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// queuePublish is the review service's OnApproved: an approved version is queued for
+// MinutesPublish under its publication key (a repeat is dropped as a duplicate).
+func (a *app) queuePublish(ctx context.Context, tenant tenancy.ID, m store.Minutes) error {
+	sender, _, err := a.queueSender()
+	if err != nil {
+		return err
+	}
+	pm := minutesgenerate.PublishMessage{TenantID: tenant, MinutesID: m.ID}
+	if err := sender.Send(ctx, queue.MinutesPublish, queue.Outgoing{ID: minutesgenerate.PublishKey(pm), Body: pm, TenantID: tenant}); err != nil {
+		a.log.ErrorContext(ctx, "approved minutes could not be queued for publishing", "minutes_id", m.ID.String(), "error", err.Error())
+		return err
+	}
+	return nil
 }

@@ -218,7 +218,7 @@ func (a *app) apiRoutes() []webRoute {
 // review is the minutes review service the Portal and the Api share.
 func (a *app) review() *review.Service {
 	if a.reviewer == nil {
-		a.reviewer = review.New(nil)
+		a.reviewer = review.New(nil).OnApproved(a.queuePublish)
 	}
 	return a.reviewer
 }

@@ -49,6 +49,9 @@ type Config struct {
 	Stripe   Stripe
 	Identity Identity
 	Graph    Graph
+	// Lookup is where this configuration was read from, for packages that parse keys of
+	// their own (shared/generate: OPENAI_*) so that they read the same source.
+	Lookup Lookup
 	Mail     Mail
 	// LicenseKey is LICENSE_KEY: the self-hosted license token, or a path to a file holding it.
 	LicenseKey Secret
@@ -220,6 +223,7 @@ func Load(lookup Lookup) (*Config, error) {
 			FromUser: p.str("MAIL_FROM_USER"),
 		},
 	}
+	c.Lookup = lookup
 	for _, key := range []string{"GRAPH_NOTIFICATION_CERT", "GRAPH_NOTIFICATION_CERT_PREVIOUS"} {
 		if nc := p.notificationCert(key); nc != nil {
 			c.Graph.NotificationCerts = append(c.Graph.NotificationCerts, *nc)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/store"
 )
 
@@ -190,6 +191,12 @@ func (s *Service) Approve(ctx context.Context, id store.MinutesID) (store.Minute
 	})
 	if err != nil {
 		return store.Minutes{}, fmt.Errorf("approve minutes %s: %w", id, err)
+	}
+	if s.onApproved != nil {
+		if err := s.onApproved(ctx, p.Tenant, out); err != nil {
+			return out, fmt.Errorf("approve minutes %s: approved, but publishing could not be queued: %w", id,
+				funchost.Unavailable("the minutes are approved; publishing could not be queued yet"))
+		}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/access"
 	"github.com/meetingminutes/minutes/shared/audit"
 	"github.com/meetingminutes/minutes/shared/store"
+	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
 // Audit actions the operations record.
@@ -37,7 +38,16 @@ const GeneratorEdit = "edit"
 // Service runs the review operations for the caller on ctx. It holds no per-request state and
 // is safe for concurrent use.
 type Service struct {
-	now func() time.Time
+	now        func() time.Time
+	onApproved func(ctx context.Context, tenant tenancy.ID, m store.Minutes) error
+}
+
+// OnApproved sets what happens once an approval has committed: the pipeline queues the
+// minutes for publishing. An error is reported to the approver as a 503 (the approval stands;
+// approving again is refused, so the queueing must be idempotent and retried by its owner).
+func (s *Service) OnApproved(fn func(ctx context.Context, tenant tenancy.ID, m store.Minutes) error) *Service {
+	s.onApproved = fn
+	return s
 }
 
 // New returns a Service deciding with clock now (decision and audit times); nil means
