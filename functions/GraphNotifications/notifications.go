@@ -55,6 +55,9 @@ type Config struct {
 	// CertificateKeys maps an encryptionCertificateId to its private key: hold the current
 	// and the previous certificate while Graph still uses the old one.
 	CertificateKeys map[string]*rsa.PrivateKey
+	// GroupCommit, when above zero, is the number of committers that write concurrent
+	// requests in shared transactions (see groupCommitter); 0 writes each request in its own.
+	GroupCommit int
 }
 
 // Handler serves GraphNotifications.
@@ -64,6 +67,7 @@ type Handler struct {
 	enqueuer  Enqueuer
 	verifier  *graphhook.TokenVerifier
 	decrypter *graphhook.Decrypter
+	group     *groupCommitter
 	log       *slog.Logger
 }
 
@@ -75,6 +79,9 @@ func New(db tenancy.Beginner, tenants Tenants, enq Enqueuer, cfg Config, log *sl
 	}
 	h := &Handler{db: db, tenants: tenants, enqueuer: enq, log: log,
 		decrypter: &graphhook.Decrypter{Keys: cfg.CertificateKeys}}
+	if cfg.GroupCommit > 0 {
+		h.group = newGroupCommitter(h, cfg.GroupCommit, groupMax)
+	}
 	if cfg.AppID != "" {
 		h.verifier = &graphhook.TokenVerifier{AppID: cfg.AppID, KeysURL: cfg.KeysURL,
 			DiscoveryURL: cfg.DiscoveryURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now}
@@ -93,10 +100,18 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var work []tenantWork
 	for _, group := range byTenant(b) {
-		if err := h.process(ctx, group, verified); err != nil {
+		tw, ok, err := h.resolve(ctx, group, verified)
+		if err != nil {
 			return err
 		}
+		if ok {
+			work = append(work, tw)
+		}
+	}
+	if err := h.commit(ctx, work); err != nil {
+		return fmt.Errorf("record graph notifications: %w", err)
 	}
 	w.WriteHeader(http.StatusAccepted)
 	return nil
@@ -150,40 +165,67 @@ func byTenant(b graphhook.Batch) []tenantGroup {
 	return out
 }
 
-// process handles one tenant's items in one transaction of that tenant.
-func (h *Handler) process(ctx context.Context, g tenantGroup, verified bool) error {
+// tenantWork is one tenant's part of a request, ready to record.
+type tenantWork struct {
+	ctx      context.Context // the request's, with the tenant on its log context
+	tenant   tenancy.ID
+	group    tenantGroup
+	verified bool
+}
+
+// resolve finds the tenant of a group; ok is false when its items were dropped (no tenant,
+// unknown or cancelled tenant).
+func (h *Handler) resolve(ctx context.Context, g tenantGroup, verified bool) (tenantWork, bool, error) {
 	if g.azure == uuid.Nil {
 		h.drop(ctx, g.batch.Value, graphhook.ReasonMissingTenant)
-		return nil
+		return tenantWork{}, false, nil
 	}
 	tenant, ok, err := resolveTenant(ctx, h.tenants, g.azure)
 	if err != nil {
-		return err
+		return tenantWork{}, false, err
 	}
 	if !ok {
 		h.drop(ctx, g.batch.Value, reasonUnknownTenant)
-		return nil
+		return tenantWork{}, false, nil
 	}
 	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, tenant.String()))
-	err = tenancy.WithTx(ctx, h.db, tenant, func(tx pgx.Tx) error {
-		subs, err := graphhook.LoadSubscriptions(ctx, tx, g.azure, g.batch.SubscriptionIDs(), true)
-		if err != nil {
+	return tenantWork{ctx: ctx, tenant: tenant, group: g, verified: verified}, true, nil
+}
+
+// commit records work durably: through the group committer when there is one, else one
+// transaction per tenant.
+func (h *Handler) commit(ctx context.Context, work []tenantWork) error {
+	if len(work) == 0 {
+		return nil
+	}
+	if h.group != nil {
+		return h.group.submit(ctx, work)
+	}
+	for _, tw := range work {
+		if err := tenancy.WithTx(tw.ctx, h.db, tw.tenant, func(tx pgx.Tx) error { return h.record(tx, tw) }); err != nil {
 			return err
 		}
-		results := graphhook.Classify(g.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: verified})
-		for _, res := range results {
-			msg, ok := h.accept(ctx, tenant, res)
-			if !ok {
-				continue
-			}
-			if err := h.record(ctx, tx, tenant, res, msg); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// record classifies one tenant's items inside tx (whose tenant is tw.tenant) and writes a
+// receipt, and the first time a message, for each valid one.
+func (h *Handler) record(tx pgx.Tx, tw tenantWork) error {
+	ctx, g := tw.ctx, tw.group
+	subs, err := graphhook.LoadSubscriptions(ctx, tx, g.azure, g.batch.SubscriptionIDs(), true)
 	if err != nil {
-		return fmt.Errorf("record graph notifications: %w", err)
+		return err
+	}
+	results := graphhook.Classify(g.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: tw.verified})
+	for _, res := range results {
+		msg, ok := h.accept(ctx, tw.tenant, res)
+		if !ok {
+			continue
+		}
+		if err := h.recordItem(ctx, tx, tw.tenant, res, msg); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -247,9 +289,9 @@ type callTranscript struct {
 	} `json:"meetingOrganizer"`
 }
 
-// record writes the receipt of a valid item and, the first time, enqueues its message, both in
+// recordItem writes the receipt of a valid item and, the first time, enqueues its message, both in
 // tx.
-func (h *Handler) record(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, res graphhook.Result, m Message) error {
+func (h *Handler) recordItem(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, res graphhook.Result, m Message) error {
 	n := res.Item
 	var inserted, pending bool
 	tr, inTx := h.enqueuer.(transactional)

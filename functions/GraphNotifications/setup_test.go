@@ -62,13 +62,18 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// flakyEnqueuer fails the next fail calls, then delegates.
+// flakyEnqueuer lets failAfter calls through, fails the next fail calls, then delegates.
 type flakyEnqueuer struct {
 	next Enqueuer
 	fail atomic.Int32
+	// failAfter lets that many calls through before fail applies.
+	failAfter atomic.Int32
 }
 
 func (f *flakyEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, key string, body any) error {
+	if f.failAfter.Add(-1) >= 0 {
+		return f.next.Enqueue(ctx, tx, tenant, key, body)
+	}
 	if f.fail.Add(-1) >= 0 {
 		return errors.New("queue down")
 	}
@@ -193,4 +198,10 @@ func (b bundle) receipts(t testing.TB, tenant tenancy.ID) []receipt {
 		return err
 	}))
 	return out
+}
+
+// inTransaction forwards the wrapped enqueuer's, so the tests run the production path.
+func (f *flakyEnqueuer) inTransaction() bool {
+	t, ok := f.next.(transactional)
+	return ok && t.inTransaction()
 }

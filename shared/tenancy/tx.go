@@ -58,3 +58,39 @@ func withTx(ctx context.Context, db Beginner, id ID, opts pgx.TxOptions, fn func
 	}
 	return nil
 }
+
+// WithTenantsTx runs fn in one transaction that serves several tenants in turn: fn calls use
+// before touching a tenant's rows, and each call replaces the transaction's tenant, so every
+// statement still runs under exactly one tenant's row-level security (and none before the
+// first use). It exists for group commit — the webhook path writes many tenants' small
+// receipts under one commit instead of one commit each. A failure anywhere rolls back every
+// tenant's work.
+func WithTenantsTx(ctx context.Context, db Beginner, fn func(tx pgx.Tx, use func(ID) error) error) error {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("begin multi-tenant transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	use := func(id ID) error {
+		if id.IsZero() {
+			return ErrNoTenant
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('"+Setting+"', $1, true)", id.String()); err != nil {
+			return fmt.Errorf("set tenant %s: %w", id, err)
+		}
+		return nil
+	}
+	if err := fn(tx, use); err != nil {
+		return err
+	}
+	committed = true
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit multi-tenant transaction: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package graphnotifications
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/meetingminutes/minutes/shared/tenancy"
+)
+
+// groupCommitter writes the work of concurrent requests in shared transactions: in a burst,
+// the per-transaction costs (begin, commit and its WAL flush, the pool round trips) dominate
+// the few small rows each notification adds, so requests that arrive while a commit is in
+// flight wait for the next one and share it. A quiet request waits for nobody: a committer
+// takes what is queued the moment it is free, never a timer.
+//
+// A request is answered only after the transaction holding its rows has committed; if that
+// transaction fails, every request in it gets the error (5xx, Graph redelivers, the receipts
+// make the redelivery a no-op for whatever did commit before).
+type groupCommitter struct {
+	h    *Handler
+	jobs chan *groupJob
+	max  int
+	once sync.Once
+}
+
+type groupJob struct {
+	work []tenantWork
+	done chan error
+}
+
+// groupMax is the most requests one shared transaction takes.
+const groupMax = 64
+
+// groupTimeout bounds one shared transaction; the requests waiting on it answer 5xx after it.
+const groupTimeout = 10 * time.Second
+
+// newGroupCommitter runs workers committers, each taking up to max requests per transaction.
+func newGroupCommitter(h *Handler, workers, max int) *groupCommitter {
+	g := &groupCommitter{h: h, jobs: make(chan *groupJob, workers*max), max: max}
+	for range workers {
+		go g.loop()
+	}
+	return g
+}
+
+// submit queues work and waits for its transaction. A request that gives up (its context is
+// done) answers 5xx; its rows may still commit, which the receipts make harmless.
+func (g *groupCommitter) submit(ctx context.Context, work []tenantWork) error {
+	j := &groupJob{work: work, done: make(chan error, 1)}
+	select {
+	case g.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *groupCommitter) loop() {
+	for first := range g.jobs {
+		batch := []*groupJob{first}
+	fill:
+		for len(batch) < g.max {
+			select {
+			case j := <-g.jobs:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		err := g.commit(batch)
+		for _, j := range batch {
+			j.done <- err
+		}
+	}
+}
+
+// commit writes a batch in one transaction, switching the tenant for each request's part.
+func (g *groupCommitter) commit(batch []*groupJob) error {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	err := tenancy.WithTenantsTx(ctx, g.h.db, func(tx pgx.Tx, use func(tenancy.ID) error) error {
+		for _, j := range batch {
+			for _, tw := range j.work {
+				if err := use(tw.tenant); err != nil {
+					return err
+				}
+				// The request's values (its log context) without its deadline: one caller
+				// leaving must not abort the others' transaction.
+				tw.ctx = context.WithoutCancel(tw.ctx)
+				if err := g.h.record(tx, tw); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("group commit of %d requests: %w", len(batch), err)
+	}
+	return nil
+}
