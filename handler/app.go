@@ -234,6 +234,7 @@ func (a *app) sweep(ctx context.Context, t funchost.Tick) error {
 			a.log.WarnContext(ctx, "dependency not ready", "dependency", r.Name, "state", r.State, "detail", r.Detail, "past_due", t.IsPastDue)
 		}
 	}
+	a.pipelineSweep(ctx)
 	return nil
 }
 

@@ -307,3 +307,26 @@ func (a *app) queuePublish(ctx context.Context, tenant tenancy.ID, m store.Minut
 	}
 	return nil
 }
+
+// pipelineSweep runs the pipeline's catch-up (approval reminders, stuck publications) on the
+// TenantHealthSweep timer; nothing without a database and a queue.
+func (a *app) pipelineSweep(ctx context.Context) {
+	if a.pool == nil {
+		return
+	}
+	sender, _, err := a.queueSender()
+	if err != nil {
+		return
+	}
+	s := &pipeline.Sweeper{Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool), Queue: sender, Log: a.log}
+	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+		s.Reminder = pipeline.MailApprovers{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
+	}
+	rep, err := s.Run(ctx)
+	if err != nil {
+		a.log.WarnContext(ctx, "pipeline sweep incomplete", "error", err.Error())
+	}
+	if rep.Reminded+rep.Requeued > 0 {
+		a.log.InfoContext(ctx, "pipeline sweep", "tenants", rep.Tenants, "reminded", rep.Reminded, "requeued", rep.Requeued)
+	}
+}

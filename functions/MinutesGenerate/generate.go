@@ -97,14 +97,12 @@ func New(d Deps) *Handler {
 	return &Handler{d: d}
 }
 
-// PublishMessage is the body of a minutes-publish message.
-type PublishMessage struct {
-	TenantID  tenancy.ID      `json:"tenant_id"`
-	MinutesID store.MinutesID `json:"minutes_id"`
-}
+// PublishMessage is the body of a minutes-publish message (the contract lives in
+// shared/pipeline).
+type PublishMessage = pipeline.PublishMessage
 
-// PublishKey is its dedupe id: one publication per minutes version.
-func PublishKey(m PublishMessage) string { return "publish:" + m.TenantID.String() + ":" + m.MinutesID.String() }
+// PublishKey is its dedupe id.
+func PublishKey(m PublishMessage) string { return pipeline.PublishKey(m) }
 
 // Handle handles one minutes-generate message.
 func (h *Handler) Handle(ctx context.Context, m funchost.Message) error {

@@ -133,3 +133,14 @@ func (m GenerateMessage) Validate() error {
 func GenerateKey(m GenerateMessage) string {
 	return fmt.Sprintf("generate:%s:%s:%d", m.TenantID, m.MeetingID, m.Transcripts)
 }
+
+// PublishMessage is the body of a minutes-publish message: publish this approved version.
+type PublishMessage struct {
+	TenantID  tenancy.ID      `json:"tenant_id"`
+	MinutesID store.MinutesID `json:"minutes_id"`
+}
+
+// PublishKey is its dedupe id: one publication per minutes version.
+func PublishKey(m PublishMessage) string {
+	return "publish:" + m.TenantID.String() + ":" + m.MinutesID.String()
+}

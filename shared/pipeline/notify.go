@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/meetingminutes/minutes/shared/mail"
 	"github.com/meetingminutes/minutes/shared/store"
@@ -63,6 +64,8 @@ type MailApprovers struct {
 	Sender  mail.Sender
 	From    mail.Address
 	BaseURL *url.URL
+	// reminder, set by Remind, opens the text and changes the subject and message id.
+	reminder string
 }
 
 // NotifyApprovers implements the generate function's Approvers. The message id is the
@@ -105,15 +108,26 @@ func (n MailApprovers) NotifyApprovers(ctx context.Context, t tenancy.Tenant, st
 	if subject == "" {
 		subject = "a meeting"
 	}
-	text := fmt.Sprintf("Draft minutes of %s (version %d) wait for your approval.\n", subject, mins.Version)
+	text := n.reminder + fmt.Sprintf("Draft minutes of %s (version %d) wait for your approval.\n", subject, mins.Version)
 	if n.BaseURL != nil {
 		text += "\nReview them: " + n.BaseURL.JoinPath("/api/app/meetings", m.ID.String()).String() + "\n"
 	}
 	text += "\nNothing is distributed until an approver approves them.\n"
 	msg := mail.Message{From: n.From, To: to, Subject: "Minutes to approve: " + subject, Text: text,
 		ID: "approve-" + mins.ID.String(), Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
+	if n.reminder != "" {
+		msg.Subject, msg.ID = "Reminder: minutes to approve: "+subject, "remind-"+mins.ID.String()
+	}
 	if err := n.Sender.Send(ctx, msg); err != nil {
 		return fmt.Errorf("send approval mail: %w", err)
 	}
 	return nil
+}
+
+// Remind implements the sweep's Reminder: the approval mail again, marked as a reminder,
+// under its own idempotency id.
+func (n MailApprovers) Remind(ctx context.Context, t tenancy.Tenant, st store.Store, m store.Meeting, mins store.Minutes, waiting time.Duration) error {
+	r := n
+	r.reminder = fmt.Sprintf("Reminder: these minutes have waited %s. ", waiting.Round(time.Hour))
+	return r.NotifyApprovers(ctx, t, st, m, mins)
 }
