@@ -10,6 +10,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/billing"
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/marketplace"
 	"github.com/meetingminutes/minutes/shared/store"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
@@ -77,7 +78,15 @@ func (a *app) usageReport() funchost.TickFunc {
 	}
 	d := usagereport.Deps{DB: a.pool, Tenants: tenancy.NewRegistry(a.pool), Entitlements: a.billingEntitlements(),
 		Stores: store.NewManagedResolver(a.pool), Notifier: a.billingNotifier(), Log: a.log}
-	if a.cfg.Stripe.SecretKey.IsSet() {
+	if m := a.cfg.Marketplace; m.ResourceURI != "" {
+		// A managed-application install bills through the Marketplace, with its identity.
+		client, err := marketplace.NewManagedIdentityClient(m.ClientID, nil)
+		if err != nil {
+			a.log.Warn("UsageReport sends no Marketplace usage", "error", err)
+		} else {
+			d.Marketplace = &usagereport.Marketplace{Sender: client, ResourceURI: m.ResourceURI, PlanID: m.PlanID}
+		}
+	} else if a.cfg.Stripe.SecretKey.IsSet() {
 		if client, err := a.billingClient(); err == nil {
 			d.Meters = client
 		} else {

@@ -28,6 +28,9 @@ type Deps struct {
 	Stores store.Resolver
 	// Notifier emails admins about suspensions; nil only logs.
 	Notifier *billing.Notifier
+	// Marketplace, when set, bills through the Marketplace metering service (a managed
+	// application install) instead of Stripe meters.
+	Marketplace *Marketplace
 	// Log; default discards.
 	Log *slog.Logger
 }
@@ -108,6 +111,11 @@ func (h *Handler) tenant(ctx context.Context, t tenancy.Tenant, at time.Time, su
 		if err := billing.RecordActiveUsers(ctx, h.d.DB, t.ID, at.Truncate(time.Hour).Add(-time.Hour), n); err != nil {
 			return err
 		}
+	}
+	if h.d.Marketplace != nil {
+		n, err := h.reportMarketplace(ctx, t.ID, at)
+		sum.Sent += n
+		return err
 	}
 	if h.d.Meters == nil {
 		return nil

@@ -49,6 +49,8 @@ type Config struct {
 	Stripe   Stripe
 	Identity Identity
 	Graph    Graph
+	// Marketplace is set on a Marketplace managed-application install.
+	Marketplace Marketplace
 	// Lookup is where this configuration was read from, for packages that parse keys of
 	// their own (shared/generate: OPENAI_*) so that they read the same source.
 	Lookup Lookup
@@ -159,6 +161,19 @@ type Mail struct {
 	FromUser string
 }
 
+// Marketplace describes a Marketplace managed-application install: the purchase is the
+// licence, and usage is billed through the Marketplace metering service.
+type Marketplace struct {
+	// ResourceURI is MARKETPLACE_RESOURCE_URI, the managed application's resource id
+	// (/subscriptions/…/providers/Microsoft.Solutions/applications/…); "" off Marketplace.
+	ResourceURI string
+	// PlanID is MARKETPLACE_PLAN_ID, the purchased plan (it sets seats and edition).
+	PlanID string
+	// ClientID is AZURE_CLIENT_ID, the user-assigned identity the metering calls use; ""
+	// means the system-assigned one.
+	ClientID string
+}
+
 // Error is a configuration error naming the key at fault.
 type Error struct {
 	Key    string
@@ -217,6 +232,8 @@ func Load(lookup Lookup) (*Config, error) {
 			SessionKeys:      p.keys("SESSION_KEYS"),
 		},
 		Graph: Graph{BaseURL: p.url("GRAPH_BASE_URL", "https", "http")},
+		Marketplace: Marketplace{ResourceURI: p.marketplaceResource("MARKETPLACE_RESOURCE_URI"),
+			PlanID: p.str("MARKETPLACE_PLAN_ID"), ClientID: p.guid("AZURE_CLIENT_ID")},
 		Mail: Mail{
 			SMTPURL:  Secret(p.str("SMTP_URL")),
 			Dir:      p.str("MAIL_DIR"),
@@ -228,6 +245,9 @@ func Load(lookup Lookup) (*Config, error) {
 		if nc := p.notificationCert(key); nc != nil {
 			c.Graph.NotificationCerts = append(c.Graph.NotificationCerts, *nc)
 		}
+	}
+	if c.Marketplace.ResourceURI != "" && c.Marketplace.PlanID == "" {
+		p.fail("MARKETPLACE_PLAN_ID", "required with MARKETPLACE_RESOURCE_URI")
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -309,6 +329,21 @@ func (p *parser) container(key, def string) string {
 	if !containerName.MatchString(v) || strings.Contains(v, "--") {
 		p.fail(key, "not a container name (3-63 lower-case letters, digits, single hyphens): %q", clip(v))
 		return def
+	}
+	return v
+}
+
+// marketplaceResource reads a managed application's resource id.
+func (p *parser) marketplaceResource(key string) string {
+	v := p.str(key)
+	if v == "" {
+		return ""
+	}
+	parts := strings.Split(strings.TrimPrefix(v, "/"), "/")
+	if !strings.HasPrefix(v, "/subscriptions/") || len(parts) != 8 || !strings.EqualFold(parts[5], "Microsoft.Solutions") ||
+		!strings.EqualFold(parts[6], "applications") {
+		p.fail(key, "not a managed application resource id (/subscriptions/…/resourceGroups/…/providers/Microsoft.Solutions/applications/…): %q", clip(v))
+		return ""
 	}
 	return v
 }

@@ -33,7 +33,8 @@ func (c *Config) Features() []Feature {
 		f(FeatureBlob, c.Blob.Dir != "" || c.Blob.AccountURL != nil || c.Blob.ConnectionString.IsSet(),
 			"set BLOB_DIR, AZURE_STORAGE_BLOB_URL or AZURE_STORAGE_CONNECTION_STRING"),
 		f(FeatureBilling, c.Stripe.SecretKey.IsSet() && c.Stripe.WebhookSecret.IsSet(), "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are not both set"),
-		f(FeatureLicense, c.LicenseKey.IsSet(), "LICENSE_KEY is not set"),
+		// A Marketplace managed-application install is licensed by its purchase.
+		f(FeatureLicense, c.LicenseKey.IsSet() || c.Marketplace.ResourceURI != "", "LICENSE_KEY is not set"),
 		f(FeatureSignIn, (c.Identity.ClientID != "" || c.DevAuth) && (len(c.Identity.SessionKeys) > 0 || c.DevAuth),
 			"set ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET and SESSION_KEYS (or DEV_AUTH=1 on a loopback listener)"),
 		f(FeatureMail, c.Mail.SMTPURL.IsSet() || c.Mail.Dir != "" || c.Mail.FromUser != "",

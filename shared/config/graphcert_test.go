@@ -79,3 +79,20 @@ func TestGraphSettingsRejected(t *testing.T) {
 		})
 	}
 }
+
+func TestMarketplaceSettings(t *testing.T) {
+	uri := "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-c/providers/Microsoft.Solutions/applications/minutes"
+	c, err := Load(env("MARKETPLACE_RESOURCE_URI", uri, "MARKETPLACE_PLAN_ID", "pro", "AZURE_CLIENT_ID", "6c3d0f5e-1111-4a5b-9c2d-0123456789ab"))
+	require.NoError(t, err)
+	require.Equal(t, uri, c.Marketplace.ResourceURI)
+	require.True(t, c.Feature(FeatureLicense).Enabled, "the purchase is the licence")
+
+	for _, bad := range [][]string{
+		{"MARKETPLACE_RESOURCE_URI", "/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/sites/z", "MARKETPLACE_PLAN_ID", "pro"},
+		{"MARKETPLACE_RESOURCE_URI", "https://management.azure.com" + uri, "MARKETPLACE_PLAN_ID", "pro"},
+		{"MARKETPLACE_RESOURCE_URI", uri},
+	} {
+		_, err := Load(env(bad...))
+		require.Error(t, err, "%v", bad)
+	}
+}
