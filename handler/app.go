@@ -20,6 +20,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/health"
 	"github.com/meetingminutes/minutes/shared/migrate"
+	"github.com/meetingminutes/minutes/shared/pgauth"
 	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/review"
 	"github.com/meetingminutes/minutes/shared/signin"
@@ -70,6 +71,13 @@ func newApp(cfg *config.Config, m mode, log *slog.Logger) (*app, error) {
 			pc.ConnConfig.RuntimeParams = map[string]string{}
 		}
 		pc.ConnConfig.RuntimeParams["application_name"] = "meeting-minutes/" + string(m)
+		if cfg.Database.EntraAuth {
+			cred, err := entraCredential(cfg)
+			if err != nil {
+				return nil, &config.Error{Key: "DATABASE_AUTH", Reason: err.Error()}
+			}
+			pc.BeforeConnect = pgauth.BeforeConnect(cred)
+		}
 		if a.pool, err = pgxpool.NewWithConfig(context.Background(), pc); err != nil {
 			return nil, fmt.Errorf("create database pool: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/migrate"
+	"github.com/meetingminutes/minutes/shared/pgauth"
 	"github.com/meetingminutes/minutes/shared/queue"
 )
 
@@ -18,6 +19,17 @@ func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout i
 	dsn := cfg.Database.MigrationsURL
 	if !dsn.IsSet() {
 		return &config.Error{Key: "MIGRATIONS_DATABASE_URL", Reason: "not set (nor DATABASE_URL)"}
+	}
+	if cfg.Database.EntraAuth {
+		cred, err := entraCredential(cfg)
+		if err != nil {
+			return &config.Error{Key: "DATABASE_AUTH", Reason: err.Error()}
+		}
+		withToken, err := pgauth.WithToken(ctx, dsn.Reveal(), cred)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		dsn = config.Secret(withToken)
 	}
 	switch args[0] {
 	case "up":

@@ -330,3 +330,13 @@ func (a *app) pipelineSweep(ctx context.Context) {
 		a.log.InfoContext(ctx, "pipeline sweep", "tenants", rep.Tenants, "reminded", rep.Reminded, "requeued", rep.Requeued)
 	}
 }
+
+// entraCredential is the app's managed identity (AZURE_CLIENT_ID for a user-assigned one),
+// used where a service accepts only Entra tokens (PostgreSQL with DATABASE_AUTH=entra).
+func entraCredential(cfg *config.Config) (*azidentity.ManagedIdentityCredential, error) {
+	o := &azidentity.ManagedIdentityCredentialOptions{}
+	if id := cfg.Marketplace.ClientID; id != "" {
+		o.ID = azidentity.ClientID(id)
+	}
+	return azidentity.NewManagedIdentityCredential(o)
+}

@@ -68,6 +68,10 @@ type Database struct {
 	MigrationsURL Secret
 	// MaxConns is DATABASE_MAX_CONNS, the pool size. Default 10.
 	MaxConns int
+	// EntraAuth is DATABASE_AUTH=entra: the connections authenticate with a Microsoft Entra
+	// token of the app's managed identity (Azure Database for PostgreSQL), fetched per new
+	// connection, instead of a password in the URL.
+	EntraAuth bool
 }
 
 // Blob is where transcripts and documents are stored.
@@ -204,6 +208,7 @@ func Load(lookup Lookup) (*Config, error) {
 			URL:           p.postgres("DATABASE_URL"),
 			MigrationsURL: p.postgres("MIGRATIONS_DATABASE_URL"),
 			MaxConns:      p.integer("DATABASE_MAX_CONNS", 10, 1, 1000),
+			EntraAuth:     p.oneOf("DATABASE_AUTH", "", "password", "entra") == "entra",
 		},
 		Blob: Blob{
 			Dir:              p.str("BLOB_DIR"),
