@@ -43,6 +43,9 @@ type Deps struct {
 	Log *slog.Logger
 	// AuditLog reads audit logs for GET /api/v1/audit; nil answers that route with 503.
 	AuditLog AuditLog
+	// Uploads stores uploaded transcripts for POST /api/v1/transcripts (an *upload.Service);
+	// nil answers that route with 503.
+	Uploads Uploads
 }
 
 // Handler serves the REST API. Build it with New.
@@ -51,6 +54,7 @@ type Handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	auditLog AuditLog
+	uploads  Uploads
 }
 
 // New returns the API's handler.
@@ -64,7 +68,7 @@ func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{review: d.Review, now: d.Now, log: d.Log, auditLog: d.AuditLog}
+	return &Handler{review: d.Review, now: d.Now, log: d.Log, auditLog: d.AuditLog, uploads: d.Uploads}
 }
 
 // Route is one endpoint: a Go 1.22 ServeMux pattern with its method ("GET /api/v1/me") and
@@ -95,6 +99,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /api/v1/templates", h.listTemplates},
 		{"POST /api/v1/templates", h.createTemplate},
 		{"GET /api/v1/audit", h.listAudit},
+		{"POST /api/v1/transcripts", h.uploadTranscript},
 	}
 }
 
