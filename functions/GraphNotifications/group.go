@@ -87,18 +87,27 @@ func (g *groupCommitter) loop() {
 func (g *groupCommitter) commit(batch []*groupJob) error {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
+	// The parts of one tenant, in arrival order, share one tenant switch.
+	var order []tenancy.ID
+	parts := map[tenancy.ID][]tenantWork{}
+	for _, j := range batch {
+		for _, tw := range j.work {
+			if _, ok := parts[tw.tenant]; !ok {
+				order = append(order, tw.tenant)
+			}
+			// The request's values (its log context) without its deadline: one caller
+			// leaving must not abort the others' transaction.
+			tw.ctx = context.WithoutCancel(tw.ctx)
+			parts[tw.tenant] = append(parts[tw.tenant], tw)
+		}
+	}
 	err := tenancy.WithTenantsTx(ctx, g.h.db, func(tx pgx.Tx, use func(tenancy.ID) error) error {
-		for _, j := range batch {
-			for _, tw := range j.work {
-				if err := use(tw.tenant); err != nil {
-					return err
-				}
-				// The request's values (its log context) without its deadline: one caller
-				// leaving must not abort the others' transaction.
-				tw.ctx = context.WithoutCancel(tw.ctx)
-				if err := g.h.record(tx, tw); err != nil {
-					return err
-				}
+		for _, t := range order {
+			if err := use(t); err != nil {
+				return err
+			}
+			if err := g.h.recordAll(tx, parts[t]); err != nil {
+				return err
 			}
 		}
 		return nil

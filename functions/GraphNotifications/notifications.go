@@ -211,20 +211,29 @@ func (h *Handler) commit(ctx context.Context, work []tenantWork) error {
 
 // record classifies one tenant's items inside tx (whose tenant is tw.tenant) and writes a
 // receipt, and the first time a message, for each valid one.
-func (h *Handler) record(tx pgx.Tx, tw tenantWork) error {
-	ctx, g := tw.ctx, tw.group
-	subs, err := graphhook.LoadSubscriptions(ctx, tx, g.azure, g.batch.SubscriptionIDs(), true)
+func (h *Handler) record(tx pgx.Tx, tw tenantWork) error { return h.recordAll(tx, []tenantWork{tw}) }
+
+// recordAll is record for several parts of one tenant (one Graph tenant), reading their
+// subscriptions once.
+func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
+	var ids []uuid.UUID
+	for _, tw := range parts {
+		ids = append(ids, tw.group.batch.SubscriptionIDs()...)
+	}
+	subs, err := graphhook.LoadSubscriptions(parts[0].ctx, tx, parts[0].group.azure, ids, true)
 	if err != nil {
 		return err
 	}
-	results := graphhook.Classify(g.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: tw.verified})
-	for _, res := range results {
-		msg, ok := h.accept(ctx, tw.tenant, res)
-		if !ok {
-			continue
-		}
-		if err := h.recordItem(ctx, tx, tw.tenant, res, msg); err != nil {
-			return err
+	for _, tw := range parts {
+		results := graphhook.Classify(tw.group.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: tw.verified})
+		for _, res := range results {
+			msg, ok := h.accept(tw.ctx, tw.tenant, res)
+			if !ok {
+				continue
+			}
+			if err := h.recordItem(tw.ctx, tx, tw.tenant, res, msg); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
