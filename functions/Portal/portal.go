@@ -125,6 +125,9 @@ type Deps struct {
 	Sessions *session.Manager
 	// Rename renames the caller's organisation (tenancy.Rename); nil hides the name field.
 	Rename func(ctx context.Context, tenant tenancy.ID, name string) error
+	// Uploads stores transcripts uploaded on the meetings page (an *upload.Service); nil
+	// answers the upload with "not configured".
+	Uploads Uploads
 }
 
 // Handler serves the portal's pages.
@@ -178,6 +181,7 @@ func (h *Handler) Routes() []Route {
 
 		{"GET /api/app/meetings", h.wrap(h.meetings)},
 		{"GET /api/app/meetings/{id}", h.wrap(h.meeting)},
+		{"POST /api/app/transcripts", h.wrap(h.uploadTranscript)},
 		{"GET /api/app/minutes/{id}", h.wrap(h.minutesVersion)},
 		{"GET /api/app/minutes/{id}/edit", h.wrap(h.editForm)},
 		{"POST /api/app/minutes/{id}/edit", h.wrap(h.edit)},
