@@ -17,6 +17,7 @@ import (
 
 	"github.com/meetingminutes/minutes/shared/audit"
 	"github.com/meetingminutes/minutes/shared/blob"
+	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/store"
@@ -135,8 +136,12 @@ type Result struct {
 // Upload stores in.Content as a transcript of tenant, whose store is st, and queues its
 // minutes. Refusals of the file are funchost.Status errors (400, or 413 for a file above the
 // bound) wrapping ErrTooLarge, ErrEmpty, ErrUnsupported or ErrNoSpeech; other errors are
-// internal failures, and retrying the upload is safe.
+// internal failures, and retrying the upload is safe. A nil *Service answers 503 "uploads
+// are not configured", so wiring may hand one over when the queue or blob store is missing.
 func (s *Service) Upload(ctx context.Context, st store.Store, tenant tenancy.ID, in Input) (Result, error) {
+	if s == nil {
+		return Result{}, funchost.Unavailable("uploads are not configured")
+	}
 	if in.Content == nil {
 		return Result{}, refuse(ErrEmpty, http.StatusBadRequest, "no file was sent. Upload %s", Accepted)
 	}

@@ -306,6 +306,14 @@ func TestUpload(t *testing.T) {
 		require.True(t, res.Created)
 	})
 
+	t.Run("a nil service is not configured", func(t *testing.T) {
+		t.Parallel()
+		var svc *upload.Service
+		_, err := svc.Upload(context.Background(), nil, tenancy.ID{}, upload.Input{})
+		require.Equal(t, 503, funchost.StatusOf(err))
+		require.Equal(t, "uploads are not configured", funchost.PublicMessage(err))
+	})
+
 	t.Run("another tenant's upload of the same file is its own", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
