@@ -2,11 +2,15 @@ package graphnotifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
@@ -37,6 +41,12 @@ const groupMax = 64
 
 // groupTimeout bounds one shared transaction; the requests waiting on it answer 5xx after it.
 const groupTimeout = 10 * time.Second
+
+// retryable reports a transaction the database rolled back to be tried again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
 
 // newGroupCommitter runs workers committers, each taking up to max requests per transaction.
 func newGroupCommitter(h *Handler, workers, max int) *groupCommitter {
@@ -101,17 +111,28 @@ func (g *groupCommitter) commit(batch []*groupJob) error {
 			parts[tw.tenant] = append(parts[tw.tenant], tw)
 		}
 	}
-	err := tenancy.WithTenantsTx(ctx, g.h.db, func(tx pgx.Tx, use func(tenancy.ID) error) error {
-		for _, t := range order {
-			if err := use(t); err != nil {
-				return err
+	// Tenants in id order and keys in order within each (recordAll): every transaction locks
+	// in one global order, so concurrent groups cannot deadlock.
+	slices.SortFunc(order, func(a, b tenancy.ID) int { return strings.Compare(a.String(), b.String()) })
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = tenancy.WithTenantsTx(ctx, g.h.db, func(tx pgx.Tx, use func(tenancy.ID) error) error {
+			for _, t := range order {
+				if err := use(t); err != nil {
+					return err
+				}
+				if err := g.h.recordAll(tx, parts[t]); err != nil {
+					return err
+				}
 			}
-			if err := g.h.recordAll(tx, parts[t]); err != nil {
-				return err
-			}
+			return nil
+		})
+		// A deadlock or serialization failure is the database asking for a retry of the
+		// whole transaction; anything else is the requests' answer.
+		if attempt == 3 || !retryable(err) {
+			break
 		}
-		return nil
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("group commit of %d requests: %w", len(batch), err)
 	}

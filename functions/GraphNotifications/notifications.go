@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -224,16 +226,26 @@ func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
 	if err != nil {
 		return err
 	}
+	type item struct {
+		ctx context.Context
+		res graphhook.Result
+		msg Message
+	}
+	var items []item
 	for _, tw := range parts {
 		results := graphhook.Classify(tw.group.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: tw.verified})
 		for _, res := range results {
-			msg, ok := h.accept(tw.ctx, tw.tenant, res)
-			if !ok {
-				continue
+			if msg, ok := h.accept(tw.ctx, tw.tenant, res); ok {
+				items = append(items, item{tw.ctx, res, msg})
 			}
-			if err := h.recordItem(tw.ctx, tx, tw.tenant, res, msg); err != nil {
-				return err
-			}
+		}
+	}
+	// Rows are locked in dedupe-key order, so concurrent transactions holding the same
+	// redelivered notifications never wait on each other in a cycle.
+	slices.SortStableFunc(items, func(a, b item) int { return strings.Compare(a.res.DedupeKey, b.res.DedupeKey) })
+	for _, it := range items {
+		if err := h.recordItem(it.ctx, tx, parts[0].tenant, it.res, it.msg); err != nil {
+			return err
 		}
 	}
 	return nil
