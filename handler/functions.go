@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/meetingminutes/minutes/shared/upload"
 	"net/http"
 
 	"github.com/meetingminutes/minutes/shared/funchost"
@@ -92,8 +93,8 @@ func (a *app) buildFunctions() []function {
 		{name: "GraphNotifications", kind: kindHTTP, routes: routes(a.graphNotifications(), "POST /api/graph/notifications"), maxBody: graphMaxBody},
 		{name: "GraphLifecycle", kind: kindHTTP, routes: routes(a.graphLifecycle(), "POST /api/graph/lifecycle"), maxBody: graphMaxBody},
 		{name: "StripeWebhook", kind: kindHTTP, routes: routes(a.stripeWebhook(), "POST /api/stripe/webhook"), maxBody: stripeMaxBody},
-		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes()},
-		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes()},
+		{name: "Api", kind: kindHTTP, web: true, routes: a.apiRoutes(), maxBody: upload.MaxRequestBytes},
+		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes(), maxBody: upload.MaxRequestBytes},
 		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: a.transcriptIngest()},
 		{name: "MinutesGenerate", kind: kindQueue, queue: "minutes-generate", binding: "msg", msg: a.minutesGenerate()},
 		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: notYetMessage("MinutesPublish")},

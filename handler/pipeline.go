@@ -24,6 +24,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/store"
 	"github.com/meetingminutes/minutes/shared/tenancy"
+	"github.com/meetingminutes/minutes/shared/upload"
 )
 
 // shared holds the clients several functions use, each built once on first use (they hold
@@ -339,4 +340,18 @@ func entraCredential(cfg *config.Config) (*azidentity.ManagedIdentityCredential,
 		o.ID = azidentity.ClientID(id)
 	}
 	return azidentity.NewManagedIdentityCredential(o)
+}
+
+// uploads is the transcript-upload service; nil (its routes answer 503) without a queue or a
+// blob store.
+func (a *app) uploads() *upload.Service {
+	sender, _, err := a.queueSender()
+	if err != nil {
+		return nil
+	}
+	blobs, err := a.blobStore()
+	if err != nil {
+		return nil
+	}
+	return upload.New(blobs, sender, a.log, nil)
 }

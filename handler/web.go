@@ -26,6 +26,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/signin"
 	"github.com/meetingminutes/minutes/shared/store"
 	"github.com/meetingminutes/minutes/shared/tenancy"
+	"github.com/meetingminutes/minutes/shared/upload"
 )
 
 // web holds what the browser-facing functions (Portal, Api, ConsentCallback) share. It is nil
@@ -93,6 +94,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	}
 	a.signinDeps = deps
 	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth, Billing: a.portalBilling(),
+		Uploads: a.uploads(),
 		Invites: portalInvites{w.invites}, Tenants: w.registry, Sessions: sm,
 		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
 			return tenancy.Rename(ctx, a.pool, id, name)
@@ -169,7 +171,13 @@ func (a *app) webMiddleware(h http.Handler) http.Handler {
 			return funchost.Unavailable("sign-in is not configured: " + reason)
 		})
 	}
-	return a.web.auth.Middleware(a.web.sessions.CSRFMiddleware(h))
+	inner := a.web.auth.Middleware(a.web.sessions.CSRFMiddleware(h))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The CSRF check may read a form body before the route's own limit applies: bound it
+		// here too (an upload is the largest body a browser route takes).
+		r.Body = http.MaxBytesReader(w, r.Body, upload.MaxRequestBytes)
+		inner.ServeHTTP(w, r)
+	})
 }
 
 // signinRoutes are the sign-in flows, served as part of the Portal function.
@@ -204,7 +212,7 @@ func (a *app) apiRoutes() []webRoute {
 	if a.web == nil {
 		return routes(notYetHTTP("Api"), "/api/v1/")
 	}
-	h := api.New(api.Deps{Review: a.review(), Log: a.log, AuditLog: api.AuditLogFunc(
+	h := api.New(api.Deps{Review: a.review(), Log: a.log, Uploads: a.uploads(), AuditLog: api.AuditLogFunc(
 		func(ctx context.Context, t tenancy.ID, p audit.ListParams) ([]audit.Record, error) {
 			return audit.List(ctx, a.pool, t, p)
 		})})

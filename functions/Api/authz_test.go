@@ -41,6 +41,8 @@ func routeCases() []routeCase {
 	return []routeCase{
 		{"me", "GET /api/v1/me", "GET", fixed("/api/v1/me"), nil, store.RoleMember, 200},
 		{"list meetings", "GET /api/v1/meetings", "GET", fixed("/api/v1/meetings"), nil, store.RoleMember, 200},
+		// The setup configures no Uploads: a member gets through the role check to the 503.
+		{"upload transcript", "POST /api/v1/transcripts", "POST", fixed("/api/v1/transcripts"), nil, store.RoleMember, 503},
 		{"get meeting", "GET /api/v1/meetings/{id}", "GET", func(tn *reviewtest.Tenant) string {
 			return "/api/v1/meetings/" + tn.Meeting.ID.String()
 		}, nil, store.RoleMember, 200},

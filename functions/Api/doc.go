@@ -9,6 +9,8 @@
 //	GET    /api/v1/meetings                   member+   ?limit=&before=&status=   {"items":[…],"next":"<cursor>"}
 //	GET    /api/v1/meetings/{id}              member+   one meeting, with its latest minutes' summary
 //	GET    /api/v1/meetings/{id}/minutes      member+   every minutes version (no content), newest first
+//	POST   /api/v1/transcripts                member+   multipart "file" (+subject, date) or a text/vtt|text/plain body
+//	                                                    → 201 {"meeting_id","transcript_id","created"}; the same file again → 200
 //	GET    /api/v1/minutes/{id}               member+   one version with its content (audited: minutes.viewed)
 //	PUT    /api/v1/minutes/{id}               approver+ {"content":{…}} → 201, the new version (Location)
 //	POST   /api/v1/minutes/{id}/approve       approver+ (named approvers only in "named" mode)
