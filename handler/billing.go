@@ -142,3 +142,50 @@ func (g seatGate) Check(ctx context.Context, tenant tenancy.ID, st store.Store) 
 	d, err := g.e.CheckSeats(ctx, tenant, inUse)
 	return d.Warning, err
 }
+
+// usageReconciler is the operator console's usage reconciliation over billing.Client.
+type usageReconciler struct{ a *app }
+
+// Reconcile implements portal.Reconciler: every tenant with a Stripe customer, each meter.
+func (u usageReconciler) Reconcile(ctx context.Context, from, to time.Time) ([]portal.UsageReconciliation, error) {
+	client, err := u.a.billingClient()
+	if err != nil {
+		return nil, err
+	}
+	reg := tenancy.NewRegistry(u.a.pool)
+	var out []portal.UsageReconciliation
+	for after := (tenancy.ID{}); ; {
+		page, err := reg.List(ctx, after, 200)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page {
+			after = t.ID
+			if t.BillingCustomerID == "" {
+				continue
+			}
+			row := portal.UsageReconciliation{Tenant: t}
+			rs, err := client.Reconcile(ctx, u.a.pool, t.ID, from, to)
+			if err != nil {
+				row.Error = "Stripe's meter summaries could not be read"
+				u.a.log.WarnContext(ctx, "usage reconciliation failed", "tenant_id", t.ID.String(), "error", err.Error())
+			}
+			for _, r := range rs {
+				row.Meters = append(row.Meters, portal.MeterReconciliation{Meter: string(r.Meter), Reported: r.Ours,
+					Pending: r.Pending, Provider: r.Stripe, Match: r.Match})
+			}
+			out = append(out, row)
+		}
+		if len(page) < 200 {
+			return out, nil
+		}
+	}
+}
+
+// portalReconciler is nil without Stripe.
+func (a *app) portalReconciler() portal.Reconciler {
+	if a.pool == nil || !a.cfg.Stripe.SecretKey.IsSet() {
+		return nil
+	}
+	return usageReconciler{a}
+}

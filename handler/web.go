@@ -94,7 +94,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	}
 	a.signinDeps = deps
 	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth, Billing: a.portalBilling(),
-		Uploads: a.uploads(),
+		Uploads: a.uploads(), Reconciler: a.portalReconciler(),
 		Invites: portalInvites{w.invites}, Tenants: w.registry, Sessions: sm,
 		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
 			return tenancy.Rename(ctx, a.pool, id, name)

@@ -41,6 +41,8 @@ type bundle struct {
 
 type setupOptions struct {
 	noBilling bool
+	// reconciler, when set, is the operator console's usage reconciliation.
+	reconciler portal.Reconciler
 }
 
 func setup(t *testing.T, opts ...setupOptions) *bundle {
@@ -67,6 +69,7 @@ func setup(t *testing.T, opts ...setupOptions) *bundle {
 	if !o.noBilling {
 		deps.Billing = b.billing
 	}
+	deps.Reconciler = o.reconciler
 	h, err := portal.New(deps)
 	require.NoError(t, err)
 	router := funchost.NewRouter(false, nil)

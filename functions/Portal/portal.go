@@ -109,6 +109,9 @@ type Deps struct {
 	DevAuth bool
 	// Invites creates and accepts invitations; nil disables them.
 	Invites Invites
+	// Reconciler compares reported usage with Stripe's for the operator console; nil shows
+	// "not configured".
+	Reconciler Reconciler
 	// Billing opens Stripe Checkout and the Customer Portal; nil shows "Billing is not
 	// configured".
 	Billing Billing
@@ -215,6 +218,7 @@ func (h *Handler) Routes() []Route {
 		{"POST /api/app/operator/tenants/{id}/status", h.operatorOnly(h.setTenantStatus)},
 		{"GET /api/app/operator/migrations", h.operatorOnly(h.operatorMigrations)},
 		{"GET /api/app/operator/health", h.operatorOnly(h.operatorHealth)},
+		{"GET /api/app/operator/billing", h.operatorOnly(h.operatorBilling)},
 	}
 }
 
