@@ -11,8 +11,8 @@ CREATE TABLE minutes_publications (
     minutes_id uuid        NOT NULL,
     channel    text        NOT NULL CHECK (channel IN ('sharepoint', 'email', 'directory')),
     state      text        NOT NULL CHECK (state IN ('claimed', 'done', 'failed')),
-    -- Safe to show to the tenant: a file name, a recipient count, a failure reason; never
-    -- minutes text or addresses.
+    -- Safe to show to the tenant: a size, a recipient count, a failure reason; never minutes
+    -- text, subjects, file names or addresses.
     detail     text        NOT NULL DEFAULT '' CHECK (length(detail) <= 2000),
     claimed_at timestamptz NOT NULL DEFAULT now(),
     done_at    timestamptz,
