@@ -97,7 +97,7 @@ func (a *app) buildFunctions() []function {
 		{name: "Portal", kind: kindHTTP, web: true, routes: a.portalRoutes(), maxBody: upload.MaxRequestBytes},
 		{name: "TranscriptIngest", kind: kindQueue, queue: "transcript-ingest", binding: "msg", msg: a.transcriptIngest()},
 		{name: "MinutesGenerate", kind: kindQueue, queue: "minutes-generate", binding: "msg", msg: a.minutesGenerate()},
-		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: notYetMessage("MinutesPublish")},
+		{name: "MinutesPublish", kind: kindQueue, queue: "minutes-publish", binding: "msg", msg: a.minutesPublish()},
 		{name: "MigrationRunner", kind: kindQueue, queue: "migrations", binding: "msg", msg: notYetMessage("MigrationRunner")},
 		{name: "TenantHealthSweep", kind: kindTimer, binding: "timer", tick: a.sweep},
 		{name: "SubscriptionRenewal", kind: kindTimer, binding: "timer", tick: a.subscriptionRenewal()},

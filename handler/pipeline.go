@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	minutesgenerate "github.com/meetingminutes/minutes/functions/MinutesGenerate"
+	minutespublish "github.com/meetingminutes/minutes/functions/MinutesPublish"
 	subscriptionrenewal "github.com/meetingminutes/minutes/functions/SubscriptionRenewal"
 	transcriptingest "github.com/meetingminutes/minutes/functions/TranscriptIngest"
 	"github.com/meetingminutes/minutes/shared/blob"
@@ -354,4 +355,24 @@ func (a *app) uploads() *upload.Service {
 		return nil
 	}
 	return upload.New(blobs, sender, a.log, nil)
+}
+
+// minutesPublish builds the MinutesPublish function: SharePoint and Graph mail when the app
+// registration is configured, SMTP/.eml and PUBLISH_DIR otherwise.
+func (a *app) minutesPublish() funchost.MessageFunc {
+	if a.pool == nil {
+		return unavailableMessage("MinutesPublish needs DATABASE_URL")
+	}
+	d := minutespublish.Deps{
+		Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool),
+		Ledger: minutespublish.NewLedger(a.pool), SenderMailbox: graph.UserID(a.cfg.Publish.FromMailbox),
+		OutputDir: a.cfg.Publish.Dir, PortalURL: a.cfg.PublicBaseURL, Log: a.log,
+	}
+	if clients := a.graphClients(); clients != nil {
+		d.Graph = func(azure uuid.UUID) (minutespublish.GraphClient, error) { return clients.For(azure) }
+	}
+	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+		d.Mail, d.MailFrom = mailer, from
+	}
+	return minutespublish.New(d).Handle
 }

@@ -51,10 +51,12 @@ type Config struct {
 	Graph    Graph
 	// Marketplace is set on a Marketplace managed-application install.
 	Marketplace Marketplace
+	// Publish configures where approved minutes go besides SharePoint and Graph mail.
+	Publish Publish
 	// Lookup is where this configuration was read from, for packages that parse keys of
 	// their own (shared/generate: OPENAI_*) so that they read the same source.
 	Lookup Lookup
-	Mail     Mail
+	Mail   Mail
 	// LicenseKey is LICENSE_KEY: the self-hosted license token, or a path to a file holding it.
 	LicenseKey Secret
 }
@@ -165,6 +167,16 @@ type Mail struct {
 	FromUser string
 }
 
+// Publish configures MinutesPublish.
+type Publish struct {
+	// FromMailbox is PUBLISH_FROM_MAILBOX: the mailbox in each customer tenant that sends
+	// published minutes through Graph; "" sends from the meeting organizer's mailbox.
+	FromMailbox string
+	// Dir is PUBLISH_DIR: also write each published .docx and .html under it (self-hosted
+	// installs without SharePoint); "" for none.
+	Dir string
+}
+
 // Marketplace describes a Marketplace managed-application install: the purchase is the
 // licence, and usage is billed through the Marketplace metering service.
 type Marketplace struct {
@@ -236,7 +248,8 @@ func Load(lookup Lookup) (*Config, error) {
 			OperatorTenantID: p.guid("OPERATOR_TENANT_ID"),
 			SessionKeys:      p.keys("SESSION_KEYS"),
 		},
-		Graph: Graph{BaseURL: p.url("GRAPH_BASE_URL", "https", "http")},
+		Graph:   Graph{BaseURL: p.url("GRAPH_BASE_URL", "https", "http")},
+		Publish: Publish{FromMailbox: p.str("PUBLISH_FROM_MAILBOX"), Dir: p.str("PUBLISH_DIR")},
 		Marketplace: Marketplace{ResourceURI: p.marketplaceResource("MARKETPLACE_RESOURCE_URI"),
 			PlanID: p.str("MARKETPLACE_PLAN_ID"), ClientID: p.guid("AZURE_CLIENT_ID")},
 		Mail: Mail{
@@ -259,6 +272,13 @@ func Load(lookup Lookup) (*Config, error) {
 	}
 	if c.Database.MigrationsURL == "" {
 		c.Database.MigrationsURL = c.Database.URL
+	}
+	if c.Publish.Dir != "" {
+		abs, err := filepath.Abs(c.Publish.Dir)
+		if err != nil {
+			return nil, &Error{"PUBLISH_DIR", err.Error()}
+		}
+		c.Publish.Dir = abs
 	}
 	if c.Blob.Dir != "" {
 		abs, err := filepath.Abs(c.Blob.Dir)
