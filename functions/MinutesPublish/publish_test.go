@@ -240,21 +240,28 @@ func TestPublish(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		m := b.minutes(b.st, b.meeting.ID, sampleContent, store.MinutesApproved)
-		// Two 429s: the SDK's one retry and ours.
+		// Graph throttles sendMail three times: the SDK retries within a delivery (how often
+		// depends on its timing), then the function asks to be retried after Retry-After.
 		f := graphtest.Throttled("1")
-		f.PathContains, f.Times = "/sendMail", 2
+		f.PathContains, f.Times = "/sendMail", 3
 		b.fake.Fail(f)
-		err := b.deliver(b.tenant.ID, m.ID)
-		d, later := funchost.RetryAfter(err)
-		require.True(t, later, "%v", err)
-		require.Equal(t, time.Second, d)
-		require.NotContains(t, b.publications(m.ID), ChannelEmail, "a throttled send is not a claim")
-		got, err := b.st.Minutes(b.ctx, m.ID)
-		require.NoError(t, err)
-		require.Equal(t, store.MinutesApproved, got.Status)
-
-		require.NoError(t, b.deliver(b.tenant.ID, m.ID))
-		require.Equal(t, 1, b.uploads(), "the upload was done before the throttled mail")
+		laters := 0
+		for range 4 {
+			err := b.deliver(b.tenant.ID, m.ID)
+			if err == nil {
+				break
+			}
+			d, later := funchost.RetryAfter(err)
+			require.True(t, later, "%v", err)
+			require.Equal(t, time.Second, d)
+			require.NotContains(t, b.publications(m.ID), ChannelEmail, "a throttled send is not a claim")
+			got, err := b.st.Minutes(b.ctx, m.ID)
+			require.NoError(t, err)
+			require.Equal(t, store.MinutesApproved, got.Status)
+			laters++
+		}
+		require.LessOrEqual(t, laters, 3, "each delivery either sends or waits Retry-After")
+		require.Equal(t, 1, b.uploads(), "the upload was done once, before the throttled mail")
 		require.Equal(t, StateDone, b.publications(m.ID)[ChannelEmail].State)
 		n := 0
 		for _, r := range b.fake.Requests() {
@@ -262,7 +269,7 @@ func TestPublish(t *testing.T) {
 				n++
 			}
 		}
-		require.Equal(t, 3, n, "two throttled, one accepted")
+		require.Equal(t, 4, n, "three throttled, one accepted: one email")
 	})
 
 	t.Run("a document over 4 MB goes through an upload session", func(t *testing.T) {
