@@ -219,7 +219,7 @@ func newClientWithCredential(o ClientsOptions, tenant uuid.UUID, cred azcore.Tok
 	mws := append([]khttp.Middleware{
 		core.NewGraphTelemetryHandler(&clientOpts),
 		khttp.NewUrlReplaceHandler(true, core.ReplacementPairs),
-	}, kiota...)
+	}, withSeekableBodies(kiota)...)
 	httpClient := &http.Client{
 		Transport: khttp.NewCustomTransportWithParentTransport(o.HTTPClient.Transport, mws...),
 		// The redirect middleware follows redirects; the client must not.

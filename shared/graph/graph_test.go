@@ -280,7 +280,7 @@ func TestSendMail(t *testing.T) {
 	r := lastRequest(t, b.fake)
 	require.Equal(t, "POST", r.Method)
 	require.Equal(t, "/v1.0/users/minutes@contoso.com/sendMail", r.Path)
-	require.True(t, r.Gzipped, "the SDK gzips bodies; the fake must cope")
+	require.False(t, r.Gzipped, "request compression is off: it broke retries (see withSeekableBodies)")
 	var body struct {
 		Message struct {
 			Subject string `json:"subject"`
@@ -389,4 +389,25 @@ func TestCallRecordAndMeetingByJoinURL(t *testing.T) {
 	_, err = c.MeetingByJoinURL(ctx, organizer, "https://teams.microsoft.com/l/meetup-join/other'quote")
 	require.True(t, graph.IsNotFound(err), "%v", err)
 	require.Equal(t, "JoinWebUrl eq 'https://teams.microsoft.com/l/meetup-join/other''quote'", lastRequest(t, b.fake).Query().Get("$filter"))
+}
+
+// TestRetriedPostKeepsItsBody: a POST the SDK retries after a 429 must carry the same body
+// again (the SDK's compression handler otherwise leaves the retry empty: 400, mail lost).
+func TestRetriedPostKeepsItsBody(t *testing.T) {
+	t.Parallel()
+	c, b := setup(t)
+	f := graphtest.Throttled("0")
+	f.PathContains = "/sendMail"
+	b.fake.Fail(f)
+	require.NoError(t, c.SendMail(context.Background(), "minutes@contoso.com", graph.Mail{
+		To: []graph.Address{{Address: "ada@contoso.com"}}, Subject: "Minutes", HTMLBody: "<p>hello</p>"}))
+	var sends []graphtest.Request
+	for _, r := range b.fake.Requests() {
+		if strings.HasSuffix(r.Path, "/sendMail") {
+			sends = append(sends, r)
+		}
+	}
+	require.Len(t, sends, 2, "throttled once, retried once")
+	require.Equal(t, sends[0].Body, sends[1].Body, "the retry sends the same message")
+	require.Contains(t, string(sends[1].Body), "<p>hello</p>")
 }
