@@ -28,7 +28,6 @@ import (
 	"github.com/meetingminutes/minutes/shared/billing"
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/generate"
-	"github.com/meetingminutes/minutes/shared/logging"
 	"github.com/meetingminutes/minutes/shared/minutes"
 	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/queue"
@@ -113,20 +112,9 @@ func (h *Handler) Handle(ctx context.Context, m funchost.Message) error {
 	if err := msg.Validate(); err != nil {
 		return funchost.Poison(err)
 	}
-	if p, ok := m.Properties[queue.PropertyTenantID].(string); ok && p != "" && p != msg.TenantID.String() {
-		return funchost.Poison(fmt.Errorf("generate message: tenant_id property %q differs from the body", p))
-	}
-	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, msg.TenantID.String()))
-	t, err := h.d.Tenants.Get(ctx, msg.TenantID)
-	switch {
-	case errors.Is(err, tenancy.ErrNotFound):
-		h.d.Log.WarnContext(ctx, "generate message for an unknown tenant dropped")
-		return nil
-	case err != nil:
-		return fmt.Errorf("read tenant: %w", err)
-	case t.Status == tenancy.StatusCancelled:
-		h.d.Log.InfoContext(ctx, "generate message for a cancelled tenant dropped")
-		return nil
+	ctx, t, ok, err := pipeline.MessageTenant(ctx, h.d.Tenants, m, msg.TenantID, "generate message", h.d.Log)
+	if !ok {
+		return err
 	}
 	st, err := h.d.Stores.For(ctx, t.ID)
 	if err != nil {

@@ -48,7 +48,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/graph"
 	"github.com/meetingminutes/minutes/shared/logging"
 	"github.com/meetingminutes/minutes/shared/mail"
-	"github.com/meetingminutes/minutes/shared/queue"
+	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/store"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
@@ -166,23 +166,10 @@ func (h *Handler) Handle(ctx context.Context, m funchost.Message) error {
 	if err := msg.Validate(); err != nil {
 		return funchost.Poison(err)
 	}
-	if p, ok := m.Properties[queue.PropertyTenantID].(string); ok && p != "" && p != msg.TenantID.String() {
-		// Our senders set the property from the same value: a mismatch is a forged or
-		// corrupted message, never a tenant to act for.
-		return funchost.Poison(fmt.Errorf("publish message: tenant_id property %q differs from the body", clip(p)))
-	}
-	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, msg.TenantID.String()),
-		slog.String("minutes_id", msg.MinutesID.String()))
-	t, err := h.d.Tenants.Get(ctx, msg.TenantID)
-	switch {
-	case errors.Is(err, tenancy.ErrNotFound):
-		h.d.Log.WarnContext(ctx, "publish message for an unknown tenant dropped")
-		return nil
-	case err != nil:
-		return fmt.Errorf("read tenant: %w", err)
-	case t.Status == tenancy.StatusCancelled:
-		h.d.Log.InfoContext(ctx, "publish message for a cancelled tenant dropped")
-		return nil
+	ctx = logging.With(ctx, slog.String("minutes_id", msg.MinutesID.String()))
+	ctx, t, ok, err := pipeline.MessageTenant(ctx, h.d.Tenants, m, msg.TenantID, "publish message", h.d.Log)
+	if !ok {
+		return err
 	}
 	st, err := h.d.Stores.For(ctx, t.ID)
 	if err != nil {

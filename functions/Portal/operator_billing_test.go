@@ -21,11 +21,11 @@ func (r reconciler) Reconcile(context.Context, time.Time, time.Time) ([]portal.U
 func TestOperatorUsageReconciliation(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOptions{reconciler: reconciler{rows: []portal.UsageReconciliation{
-			{Tenant: tenancy.Tenant{Name: "Contoso"}, Meters: []portal.MeterReconciliation{
-				{Meter: "meetings_processed", Reported: 42, Pending: 3, Provider: 42, Match: true},
-				{Meter: "active_users", Reported: 7, Provider: 6, Match: false}}},
-			{Tenant: tenancy.Tenant{Name: "Fabrikam"}, Error: "Stripe is unavailable"},
-		}}})
+		{Tenant: tenancy.Tenant{Name: "Contoso"}, Meters: []portal.MeterReconciliation{
+			{Meter: "meetings_processed", Reported: 42, Pending: 3, Provider: 42, Match: true},
+			{Meter: "active_users", Reported: 7, Provider: 6, Match: false}}},
+		{Tenant: tenancy.Tenant{Name: "Fabrikam"}, Error: "Stripe is unavailable"},
+	}}})
 	page := b.get(t, b.asOperator(t), "/api/app/operator/billing").text()
 	require.Contains(t, page, "Usage reconciliation")
 	require.Contains(t, page, "1 meter(s) differ")

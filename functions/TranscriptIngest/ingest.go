@@ -44,7 +44,6 @@ import (
 	"github.com/meetingminutes/minutes/shared/blob"
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/graph"
-	"github.com/meetingminutes/minutes/shared/logging"
 	"github.com/meetingminutes/minutes/shared/minutes"
 	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/queue"
@@ -160,23 +159,11 @@ func (h *Handler) Handle(ctx context.Context, m funchost.Message) error {
 	if err := msg.Validate(); err != nil {
 		return funchost.Poison(err)
 	}
-	if p, ok := m.Properties[queue.PropertyTenantID].(string); ok && p != "" && p != msg.TenantID.String() {
-		// The property is set by our senders from the same value: a mismatch is a forged or
-		// corrupted message, never a tenant to act for.
-		return funchost.Poison(fmt.Errorf("ingest message: tenant_id property %q differs from the body", p))
+	ctx, t, ok, err := pipeline.MessageTenant(ctx, h.d.Tenants, m, msg.TenantID, "transcript message", h.d.Log)
+	if !ok {
+		return err
 	}
-	ctx = logging.With(ctx, slog.String(logging.KeyTenantID, msg.TenantID.String()))
-	t, err := h.d.Tenants.Get(ctx, msg.TenantID)
-	switch {
-	case errors.Is(err, tenancy.ErrNotFound):
-		h.d.Log.WarnContext(ctx, "transcript message for an unknown tenant dropped")
-		return nil
-	case err != nil:
-		return fmt.Errorf("read tenant: %w", err)
-	case t.Status == tenancy.StatusCancelled:
-		h.d.Log.InfoContext(ctx, "transcript message for a cancelled tenant dropped")
-		return nil
-	case t.AzureTenantID == nil:
+	if t.AzureTenantID == nil {
 		return funchost.Poison(errors.New("ingest message: the tenant has no Microsoft 365 tenant"))
 	}
 	st, err := h.d.Stores.For(ctx, t.ID)
