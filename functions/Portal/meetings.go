@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -69,9 +70,20 @@ func (h *Handler) meetings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		before = store.MeetingCursor{} // a damaged link starts at the top
 	}
-	list, err := st.ListMeetings(ctx, store.ListMeetingsParams{Limit: meetingsPageSize + 1, Before: before})
+	data, err := meetingsPage(ctx, p, st, before)
 	if err != nil {
 		return err
+	}
+	v := h.newView(r, "Meetings", "meetings")
+	v.Data = data
+	return h.render(w, http.StatusOK, "meetings", v)
+}
+
+// meetingsPage builds the meetings list from before on (the zero cursor: the first page).
+func meetingsPage(ctx context.Context, p access.Principal, st store.Store, before store.MeetingCursor) (meetingsData, error) {
+	list, err := st.ListMeetings(ctx, store.ListMeetingsParams{Limit: meetingsPageSize + 1, Before: before})
+	if err != nil {
+		return meetingsData{}, err
 	}
 	data := meetingsData{First: before.IsZero()}
 	if len(list) > meetingsPageSize {
@@ -85,17 +97,15 @@ func (h *Handler) meetings(w http.ResponseWriter, r *http.Request) error {
 	if p.AtLeast(store.RoleAdmin) {
 		s, err := st.Settings(ctx)
 		if err != nil {
-			return err
+			return meetingsData{}, err
 		}
 		data.SetupPending = s.SetupCompletedAt == nil
 		data.ShowAlertSteps = true
 	}
 	if data.Alerts, err = st.OpenAlerts(ctx); err != nil {
-		return err
+		return meetingsData{}, err
 	}
-	v := h.newView(r, "Meetings", "meetings")
-	v.Data = data
-	return h.render(w, http.StatusOK, "meetings", v)
+	return data, nil
 }
 
 // meetingData is the data of the meeting page.

@@ -50,32 +50,12 @@ func (h *Handler) uploadTranscript(w http.ResponseWriter, r *http.Request) error
 }
 
 // uploadRefused shows the first page of the meetings list with why the upload was refused.
-// It builds the page as meetings does.
+// It builds the page with meetingsPage, as meetings does.
 func (h *Handler) uploadRefused(w http.ResponseWriter, r *http.Request, st store.Store, status int, msg string) error {
 	ctx := r.Context()
 	p := access.FromContext(ctx)
-	list, err := st.ListMeetings(ctx, store.ListMeetingsParams{Limit: meetingsPageSize + 1})
+	data, err := meetingsPage(ctx, p, st, store.MeetingCursor{})
 	if err != nil {
-		return err
-	}
-	data := meetingsData{First: true}
-	if len(list) > meetingsPageSize {
-		list = list[:meetingsPageSize]
-		data.Older = "/api/app/meetings?before=" + list[len(list)-1].Cursor().String()
-	}
-	for _, m := range list {
-		data.Rows = append(data.Rows, meetingRow{ID: m.ID, Subject: orDefault(m.Subject, "(no subject)"), StartsAt: m.StartsAt,
-			Organizer: orDefault(m.OrganizerName, m.OrganizerEmail), Badge: meetingBadge(m.Status, m.StatusDetail)})
-	}
-	if p.AtLeast(store.RoleAdmin) {
-		s, err := st.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		data.SetupPending = s.SetupCompletedAt == nil
-		data.ShowAlertSteps = true
-	}
-	if data.Alerts, err = st.OpenAlerts(ctx); err != nil {
 		return err
 	}
 	v := h.newView(r, "Meetings", "meetings")
