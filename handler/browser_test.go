@@ -585,7 +585,9 @@ func TestBrowserDevSignIn(t *testing.T) {
 	meetings, err := st.ListMeetings(ctx, store.ListMeetingsParams{Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, meetings, 1)
-	latest, err := st.LatestMinutes(ctx, meetings[0].ID)
-	require.NoError(t, err)
-	require.Equal(t, store.MinutesApproved, latest.Status)
+	// Approval queued the publication, which the standalone workers run at once.
+	require.Eventually(t, func() bool {
+		latest, err := st.LatestMinutes(ctx, meetings[0].ID)
+		return err == nil && latest.Status == store.MinutesPublished
+	}, 30*time.Second, 100*time.Millisecond, "approved minutes are published")
 }
