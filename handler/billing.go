@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	api "github.com/meetingminutes/minutes/functions/Api"
+
 	portal "github.com/meetingminutes/minutes/functions/Portal"
 	stripewebhook "github.com/meetingminutes/minutes/functions/StripeWebhook"
 	usagereport "github.com/meetingminutes/minutes/functions/UsageReport"
@@ -188,4 +190,32 @@ func (a *app) portalReconciler() portal.Reconciler {
 		return nil
 	}
 	return usageReconciler{a}
+}
+
+// planFeatures answers the Api's and Portal's plan questions from the tenant's billing
+// account; nil when billing is off (self-hosted: every feature).
+type planFeatures struct{ e *billing.Entitlements }
+
+func (p planFeatures) Allows(ctx context.Context, tenant tenancy.ID, feature string) (bool, error) {
+	a, err := p.e.Account(ctx, tenant)
+	if err != nil {
+		return false, err
+	}
+	return billing.Allows(a.Plan, billing.Feature(feature)), nil
+}
+
+// portalFeatures and apiFeatures are planFeatures when billing is configured, nil
+// interfaces otherwise (every feature allowed).
+func (a *app) portalFeatures() portal.Features {
+	if a.pool == nil || !a.cfg.Feature(config.FeatureBilling).Enabled {
+		return nil
+	}
+	return planFeatures{a.billingEntitlements()}
+}
+
+func (a *app) apiFeatures() api.Features {
+	if a.pool == nil || !a.cfg.Feature(config.FeatureBilling).Enabled {
+		return nil
+	}
+	return planFeatures{a.billingEntitlements()}
 }

@@ -94,7 +94,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	}
 	a.signinDeps = deps
 	w.portal, err = portal.New(portal.Deps{Review: a.review(), Log: a.log, DevAuth: cfg.DevAuth, Billing: a.portalBilling(),
-		Uploads: a.uploads(), Reconciler: a.portalReconciler(),
+		Uploads: a.uploads(), Reconciler: a.portalReconciler(), Features: a.portalFeatures(),
 		Invites: portalInvites{w.invites}, Tenants: w.registry, Sessions: sm,
 		Rename: func(ctx context.Context, id tenancy.ID, name string) error {
 			return tenancy.Rename(ctx, a.pool, id, name)
@@ -212,7 +212,7 @@ func (a *app) apiRoutes() []webRoute {
 	if a.web == nil {
 		return routes(notYetHTTP("Api"), "/api/v1/")
 	}
-	h := api.New(api.Deps{Review: a.review(), Log: a.log, Uploads: a.uploads(), AuditLog: api.AuditLogFunc(
+	h := api.New(api.Deps{Review: a.review(), Log: a.log, Uploads: a.uploads(), Features: a.apiFeatures(), AuditLog: api.AuditLogFunc(
 		func(ctx context.Context, t tenancy.ID, p audit.ListParams) ([]audit.Record, error) {
 			return audit.List(ctx, a.pool, t, p)
 		})})

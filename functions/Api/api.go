@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -32,6 +33,33 @@ func (f AuditLogFunc) List(ctx context.Context, tenant tenancy.ID, p audit.ListP
 	return f(ctx, tenant, p)
 }
 
+// Features answers plan questions; the handler implements it over billing.Entitlements.
+type Features interface {
+	Allows(ctx context.Context, tenant tenancy.ID, feature string) (bool, error)
+}
+
+// Feature names the Api gates (billing.Feature values).
+const (
+	featureNamedApprovers  = "named_approvers"
+	featureCustomTemplates = "custom_templates"
+)
+
+// allows reports whether the caller's plan includes feature; a refusal is a 402 naming the
+// plan to upgrade to.
+func (h *Handler) allows(ctx context.Context, tenant tenancy.ID, feature, what string) error {
+	if h.features == nil {
+		return nil
+	}
+	ok, err := h.features.Allows(ctx, tenant, feature)
+	if err != nil {
+		return fmt.Errorf("check plan: %w", err)
+	}
+	if !ok {
+		return funchost.Status(http.StatusPaymentRequired, what+" are part of the Pro plan: upgrade in Billing")
+	}
+	return nil
+}
+
 // Deps are what the API needs.
 type Deps struct {
 	// Review runs the minutes workflow; default review.New(Now).
@@ -46,6 +74,9 @@ type Deps struct {
 	// Uploads stores uploaded transcripts for POST /api/v1/transcripts (an *upload.Service);
 	// nil answers that route with 503.
 	Uploads Uploads
+	// Features says which features the tenant's plan includes (named approvers, custom
+	// templates); nil allows everything (installs without billing).
+	Features Features
 }
 
 // Handler serves the REST API. Build it with New.
@@ -55,6 +86,7 @@ type Handler struct {
 	log      *slog.Logger
 	auditLog AuditLog
 	uploads  Uploads
+	features Features
 }
 
 // New returns the API's handler.
@@ -68,7 +100,7 @@ func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{review: d.Review, now: d.Now, log: d.Log, auditLog: d.AuditLog, uploads: d.Uploads}
+	return &Handler{review: d.Review, now: d.Now, log: d.Log, auditLog: d.AuditLog, uploads: d.Uploads, features: d.Features}
 }
 
 // Route is one endpoint: a Go 1.22 ServeMux pattern with its method ("GET /api/v1/me") and

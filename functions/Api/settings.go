@@ -83,6 +83,11 @@ func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if next.ApprovalMode == store.ApprovalNamed && cur.ApprovalMode != store.ApprovalNamed {
+			if err := h.allows(r.Context(), p.Tenant, featureNamedApprovers, "Named approvers"); err != nil {
+				return err
+			}
+		}
 		if len(changed) == 0 {
 			out = cur
 			return nil

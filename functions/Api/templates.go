@@ -62,6 +62,9 @@ func (h *Handler) createTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.allows(r.Context(), p.Tenant, featureCustomTemplates, "Custom templates"); err != nil {
+		return fmt.Errorf("create template: %w", err)
+	}
 	var out store.Template
 	err = st.Tx(r.Context(), func(tx store.Store) error {
 		var err error

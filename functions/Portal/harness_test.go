@@ -43,6 +43,8 @@ type setupOptions struct {
 	noBilling bool
 	// reconciler, when set, is the operator console's usage reconciliation.
 	reconciler portal.Reconciler
+	// features, when set, answers plan questions.
+	features portal.Features
 }
 
 func setup(t *testing.T, opts ...setupOptions) *bundle {
@@ -70,6 +72,7 @@ func setup(t *testing.T, opts ...setupOptions) *bundle {
 		deps.Billing = b.billing
 	}
 	deps.Reconciler = o.reconciler
+	deps.Features = o.features
 	h, err := portal.New(deps)
 	require.NoError(t, err)
 	router := funchost.NewRouter(false, nil)

@@ -65,6 +65,11 @@ type Operator interface {
 	MigrationRuns(ctx context.Context, limit int) ([]migrate.Run, error)
 }
 
+// Features answers plan questions (billing.Allows over the tenant's plan).
+type Features interface {
+	Allows(ctx context.Context, tenant tenancy.ID, feature string) (bool, error)
+}
+
 // Plan is one subscription plan as the landing and billing pages present it.
 type Plan struct {
 	// ID is the plan's tier; it is what CheckoutURL receives.
@@ -112,6 +117,8 @@ type Deps struct {
 	// Reconciler compares reported usage with Stripe's for the operator console; nil shows
 	// "not configured".
 	Reconciler Reconciler
+	// Features says which features the tenant's plan includes; nil allows everything.
+	Features Features
 	// Billing opens Stripe Checkout and the Customer Portal; nil shows "Billing is not
 	// configured".
 	Billing Billing

@@ -307,6 +307,15 @@ func (h *Handler) saveSections(ctx context.Context, p access.Principal, st store
 	for _, sec := range sections {
 		f.apply(sec, &s, &tc)
 	}
+	if s.ApprovalMode == store.ApprovalNamed && state.settings.ApprovalMode != store.ApprovalNamed && h.d.Features != nil {
+		ok, err := h.d.Features.Allows(ctx, p.Tenant, "named_approvers")
+		if err != nil {
+			return false, fmt.Errorf("check plan: %w", err)
+		}
+		if !ok {
+			f.Errors["approvers"] = "Named approvers are part of the Pro plan: upgrade in Billing, or let any approver approve."
+		}
+	}
 	if len(f.Errors) > 0 {
 		return false, nil
 	}

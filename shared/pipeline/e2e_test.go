@@ -71,8 +71,8 @@ func TestPipelineEndToEnd(t *testing.T) {
 		"00:00:06.000 --> 00:00:11.000\n<v Grace Hopper>I will send the rollout plan to the team by Friday.</v>\n")
 	fake.AddMeeting(graphtest.Meeting{ID: meetingID, Subject: "Pilot planning",
 		Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC),
-		Organizer: graphtest.Person{ID: organizer, Name: "Ada Lovelace", UPN: "ada@contoso.com"},
-		Attendees: []graphtest.Person{{ID: uuid.NewString(), Name: "Grace Hopper", UPN: "grace@contoso.com"}},
+		Organizer:   graphtest.Person{ID: organizer, Name: "Ada Lovelace", UPN: "ada@contoso.com"},
+		Attendees:   []graphtest.Person{{ID: uuid.NewString(), Name: "Grace Hopper", UPN: "grace@contoso.com"}},
 		Transcripts: []graphtest.Transcript{{ID: "tr-e2e", CallID: "call-e2e", VTT: vtt}}})
 	entra := entratest.New(t, entratest.Options{})
 	entra.GrantConsent(azure)
