@@ -25,6 +25,19 @@ type transactional interface{ inTransaction() bool }
 
 func (RiverEnqueuer) inTransaction() bool { return true }
 
+// manyEnqueuer sends several messages of one tenant in one call, inside tx.
+type manyEnqueuer interface {
+	EnqueueMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error
+}
+
+// EnqueueMany sends ms in one round trip (River's InsertManyTx).
+func (e RiverEnqueuer) EnqueueMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error {
+	if err := e.River.SendManyTx(ctx, tx, queue.TranscriptIngest, ms); err != nil {
+		return fmt.Errorf("enqueue %d notifications: %w", len(ms), err)
+	}
+	return nil
+}
+
 // RiverEnqueuer enqueues on the PostgreSQL queue inside the receipt's transaction: the
 // message exists if and only if the receipt does (standalone and self-hosted installs).
 type RiverEnqueuer struct{ River *queue.River }

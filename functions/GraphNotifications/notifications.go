@@ -19,6 +19,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/logging"
 	"github.com/meetingminutes/minutes/shared/pipeline"
+	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
@@ -226,11 +227,6 @@ func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
 	if err != nil {
 		return err
 	}
-	type item struct {
-		ctx context.Context
-		res graphhook.Result
-		msg Message
-	}
 	var items []item
 	for _, tw := range parts {
 		results := graphhook.Classify(tw.group.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: tw.verified})
@@ -243,6 +239,11 @@ func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
 	// Rows are locked in dedupe-key order, so concurrent transactions holding the same
 	// redelivered notifications never wait on each other in a cycle.
 	slices.SortStableFunc(items, func(a, b item) int { return strings.Compare(a.res.DedupeKey, b.res.DedupeKey) })
+	if me, ok := h.enqueuer.(manyEnqueuer); ok && len(items) > 1 {
+		if tr, ok := h.enqueuer.(transactional); ok && tr.inTransaction() {
+			return h.recordMany(parts[0].ctx, tx, parts[0].tenant, me, items)
+		}
+	}
 	for _, it := range items {
 		if err := h.recordItem(it.ctx, tx, parts[0].tenant, it.res, it.msg); err != nil {
 			return err
@@ -308,6 +309,65 @@ type callTranscript struct {
 			ID string `json:"id"`
 		} `json:"user"`
 	} `json:"meetingOrganizer"`
+}
+
+// item is one accepted notification on its way to a receipt.
+type item struct {
+	ctx context.Context
+	res graphhook.Result
+	msg Message
+}
+
+// recordMany writes the receipts of items (sorted by key) in one statement and sends the
+// messages of the new ones in one call: the same effects as recordItem for each, with two
+// round trips for the lot.
+func (h *Handler) recordMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, me manyEnqueuer, items []item) error {
+	var (
+		keys, subs, changes, resources []string
+		counts                         []int32
+		first                          = map[string]item{}
+	)
+	for _, it := range items {
+		k := it.res.DedupeKey
+		if _, seen := first[k]; seen {
+			counts[len(counts)-1]++ // sorted: duplicates are adjacent
+			continue
+		}
+		first[k] = it
+		n := it.res.Item
+		keys, subs, changes, resources = append(keys, k), append(subs, n.SubscriptionID.String()),
+			append(changes, string(n.ChangeType)), append(resources, n.Resource)
+		counts = append(counts, 1)
+	}
+	rows, err := tx.Query(ctx, upsertReceipts, tenant, keys, subs, changes, resources, counts)
+	if err != nil {
+		return fmt.Errorf("record receipts: %w", err)
+	}
+	var out []queue.Outgoing
+	for rows.Next() {
+		var (
+			key               string
+			inserted, pending bool
+		)
+		if err := rows.Scan(&key, &inserted, &pending); err != nil {
+			rows.Close()
+			return fmt.Errorf("record receipts: %w", err)
+		}
+		if inserted || pending {
+			out = append(out, queue.Outgoing{ID: key, Body: first[key].msg, TenantID: tenant})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("record receipts: %w", err)
+	}
+	if err := me.EnqueueMany(ctx, tx, tenant, out); err != nil {
+		return err
+	}
+	if len(out) > 0 {
+		h.log.InfoContext(ctx, "transcript notifications enqueued", "count", len(out))
+	}
+	return nil
 }
 
 // recordItem writes the receipt of a valid item and, the first time, enqueues its message, both in

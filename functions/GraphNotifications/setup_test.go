@@ -205,3 +205,17 @@ func (f *flakyEnqueuer) inTransaction() bool {
 	t, ok := f.next.(transactional)
 	return ok && t.inTransaction()
 }
+
+// EnqueueMany forwards to the wrapped enqueuer's batch send; each message counts as one call
+// for failAfter and fail, so a batch fails when any of its messages would.
+func (f *flakyEnqueuer) EnqueueMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error {
+	for range ms {
+		if f.failAfter.Add(-1) >= 0 {
+			continue
+		}
+		if f.fail.Add(-1) >= 0 {
+			return errors.New("queue down")
+		}
+	}
+	return f.next.(manyEnqueuer).EnqueueMany(ctx, tx, tenant, ms)
+}

@@ -43,5 +43,17 @@ ON CONFLICT (tenant_id, dedupe_key) DO UPDATE
 SET times_received = notification_receipts.times_received + 1
 RETURNING (xmax = 0) AS inserted, enqueued_at IS NULL AS pending`
 
+// upsertReceipts is upsertReceipt for many distinct keys in one statement (the group-commit
+// path with a transactional queue): rows are written in key order, and a key delivered n
+// times in the batch counts n.
+const upsertReceipts = `
+INSERT INTO notification_receipts AS r (tenant_id, dedupe_key, subscription_id, change_type, resource, times_received, enqueued_at)
+SELECT $1, u.k, u.s, u.c, u.res, u.n, now()
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) AS u(k, s, c, res, n)
+ ORDER BY u.k
+ON CONFLICT (tenant_id, dedupe_key) DO UPDATE
+SET times_received = r.times_received + EXCLUDED.times_received
+RETURNING dedupe_key, (xmax = 0) AS inserted, enqueued_at IS NULL AS pending`
+
 const markEnqueued = `
 UPDATE notification_receipts SET enqueued_at = now() WHERE tenant_id = $1 AND dedupe_key = $2`

@@ -142,3 +142,35 @@ var (
 	_ Sender            = (*River)(nil)
 	_ funchost.Requeuer = (*River)(nil)
 )
+
+// SendManyTx enqueues ms on q inside tx in one round trip (River's InsertManyTx), with the
+// same dedupe rule per message as SendTx: the group-commit path of the webhooks sends a whole
+// batch's messages this way.
+func (r *River) SendManyTx(ctx context.Context, tx pgx.Tx, q Name, ms []Outgoing) error {
+	if tx == nil {
+		return fmt.Errorf("send to %s in transaction: tx is nil", q)
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, 0, len(ms))
+	for _, m := range ms {
+		e, err := encode(q, m)
+		if err != nil {
+			return fmt.Errorf("send to %s: %w", q, err)
+		}
+		args, err := jobArgs(q, e)
+		if err != nil {
+			return fmt.Errorf("send to %s: %w", q, err)
+		}
+		opts := &river.InsertOpts{Queue: q.riverQueue(), MaxAttempts: r.maxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+		if e.delay > 0 {
+			opts.ScheduledAt = time.Now().Add(e.delay)
+		}
+		params = append(params, river.InsertManyParams{Args: args, InsertOpts: opts})
+	}
+	if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("send %d messages to %s: %w", len(ms), q, err)
+	}
+	return nil
+}

@@ -439,6 +439,29 @@ func TestWorkers(t *testing.T) {
 		require.Empty(t, b.jobs(t, "rolled-back"))
 	})
 
+	t.Run("SendManyTxDedupesAndFollowsTheTransaction", func(t *testing.T) {
+		t.Parallel()
+		b := setupRiver(t, RiverOptions{})
+		ctx := t.Context()
+		tx, err := b.pool.Begin(ctx)
+		require.NoError(t, err)
+		require.NoError(t, b.sender.SendManyTx(ctx, tx, MinutesPublish, []Outgoing{
+			{ID: "m-1", Body: map[string]int{"a": 1}}, {ID: "m-2", Body: map[string]int{"a": 2}}}))
+		require.NoError(t, tx.Rollback(ctx))
+		require.Empty(t, b.jobs(t, "m-1"), "rolled back with the transaction")
+
+		for range 2 {
+			tx, err = b.pool.Begin(ctx)
+			require.NoError(t, err)
+			require.NoError(t, b.sender.SendManyTx(ctx, tx, MinutesPublish, []Outgoing{
+				{ID: "m-1", Body: map[string]int{"a": 1}}, {ID: "m-2", Body: map[string]int{"a": 2}}}))
+			require.NoError(t, tx.Commit(ctx))
+		}
+		require.Len(t, b.jobs(t, "m-1"), 1, "a second send of the same id is dropped")
+		require.Len(t, b.jobs(t, "m-2"), 1)
+		require.Error(t, b.sender.SendManyTx(ctx, nil, MinutesPublish, []Outgoing{{ID: "x", Body: map[string]int{}}}))
+	})
+
 	t.Run("RequeueSendsACopyUnderARetryID", func(t *testing.T) {
 		t.Parallel()
 		b := setupRiver(t, RiverOptions{})
