@@ -80,7 +80,8 @@ func TestPipelineEndToEnd(t *testing.T) {
 			return tx.QueryRow(ctx, `SELECT m.status, t.blob_path, t.cue_count FROM meetings m
 				JOIN transcripts t ON t.tenant_id = m.tenant_id AND t.meeting_id = m.id WHERE t.external_id = 'tr-e2e'`).Scan(&status, &blobPath, &cues)
 		})
-		return err == nil
+		// The transcript row commits a moment before the meeting's status moves on.
+		return err == nil && status == "transcript_received"
 	}, 60*time.Second, 200*time.Millisecond, "transcript ingested; stdout: %s\nstderr: %s", p.stdout.String(), p.stderr.String())
 	require.Equal(t, "transcript_received", status)
 	require.Equal(t, 2, cues)
