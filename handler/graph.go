@@ -38,7 +38,7 @@ func (a *app) graphNotifications() funchost.HandlerFunc {
 	}
 	tenants := graphnotifications.NewTenantCache(tenancy.NewRegistry(a.pool), 30*time.Second, 10_000)
 	h := graphnotifications.New(a.pool, tenants, enq,
-		graphnotifications.Config{AppID: a.cfg.Identity.ClientID, CertificateKeys: a.notificationKeys(), GroupCommit: 4}, a.log)
+		graphnotifications.Config{AppID: a.cfg.Identity.ClientID, CertificateKeys: a.notificationKeys(), GroupCommit: 2 /* two committers: one commits while the other fills (bench/notifyburst) */}, a.log)
 	return h.Serve
 }
 

@@ -36,8 +36,9 @@ type groupJob struct {
 	done chan error
 }
 
-// groupMax is the most requests one shared transaction takes.
-const groupMax = 64
+// groupMax is the most requests one shared transaction takes: with two committers and 200
+// concurrent senders, larger batches measured better (bench/notifyburst: 2,300-2,600/s).
+const groupMax = 256
 
 // groupTimeout bounds one shared transaction; the requests waiting on it answer 5xx after it.
 const groupTimeout = 10 * time.Second
