@@ -138,11 +138,24 @@ func newBrowser(t *testing.T, name string, deadline time.Time) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(t.TempDir()),
 	)
+	// Not t.TempDir: Chromium's helper processes may still write the profile for a moment after
+	// the browser exits, and TempDir's cleanup fails the test on a directory not yet empty.
+	profile, err := os.MkdirTemp("", "chromium-profile-")
+	require.NoError(t, err)
+	opts = append(opts, chromedp.UserDataDir(profile))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithLogf(func(string, ...any) {}))
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc() // waits for the browser process
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	b := &browser{t: t, name: name, ctx: ctx, deadline: deadline, dir: artifactsDir(t)}
 	stale, _ := filepath.Glob(filepath.Join(b.dir, "FAILED-"+name+"-*"))
 	for _, f := range stale { // from an earlier failed run
