@@ -201,6 +201,8 @@ type versionData struct {
 	Meeting  store.Meeting
 	Doc      minutesDoc
 	IsLatest bool
+	// Changes is what this version changed against the one before it; nil for version 1.
+	Changes *versionChanges
 }
 
 // minutesVersion serves GET /api/app/minutes/{id}: any version, read-only.
@@ -236,6 +238,21 @@ func (h *Handler) minutesVersion(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := h.newView(r, orDefault(m.Subject, "Meeting")+" — version "+strconv.Itoa(mv.Version), "meetings")
 	noChange := func(store.ActionItem) bool { return false } // an old version is read-only
-	v.Data = versionData{Meeting: m, Doc: newDoc(mv, items, noChange), IsLatest: latest.ID == mv.ID}
+	data := versionData{Meeting: m, Doc: newDoc(mv, items, noChange), IsLatest: latest.ID == mv.ID}
+	if mv.Version > 1 {
+		history, err := st.MinutesHistory(ctx, mv.MeetingID)
+		if err != nil {
+			return err
+		}
+		if prev, ok := previousVersion(history, mv.Version); ok {
+			prevItems, err := st.ActionItems(ctx, store.ActionItemFilter{MinutesID: prev.ID, Limit: store.MaxLimit})
+			if err != nil {
+				return err
+			}
+			changes := diffVersions(newDoc(prev, prevItems, noChange), data.Doc)
+			data.Changes = &changes
+		}
+	}
+	v.Data = data
 	return h.render(w, http.StatusOK, "version", v)
 }
