@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/meetingminutes/minutes/bench/internal/pgkit"
 	"net/url"
 	"time"
 
@@ -81,7 +82,7 @@ $$`); err != nil {
 		admin.Close(ctx)
 		return nil, fmt.Errorf("create database %s: %w", s.name, err)
 	}
-	s.superURL, s.ownerURL, s.appURL = roleURL(super, "", s.name), roleURL(super, ownerRole, s.name), roleURL(super, appRole, s.name)
+	s.superURL, s.ownerURL, s.appURL = pgkit.RoleURL(super, "", s.name), pgkit.RoleURL(super, ownerRole, s.name), pgkit.RoleURL(super, appRole, s.name)
 	return s, nil
 }
 
@@ -104,7 +105,7 @@ func (s *scratch) close(ctx context.Context, keep bool) error {
 // producer reads river_queue.paused_at when it starts and then fetches nothing from the queue
 // (the row is what River's own QueuePause writes). River names its queues after ours.
 func (s *scratch) pauseIngest(ctx context.Context) error {
-	return execOnce(ctx, s.superURL, `INSERT INTO river_queue (name, created_at, metadata, paused_at, updated_at)
+	return pgkit.ExecOnce(ctx, s.superURL, `INSERT INTO river_queue (name, created_at, metadata, paused_at, updated_at)
 		VALUES ($1, now(), '{}', now(), now())
 		ON CONFLICT (name) DO UPDATE SET paused_at = now(), updated_at = now()`, string(queue.TranscriptIngest))
 }
@@ -176,24 +177,4 @@ func randomSecret() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// roleURL is super with role (unless empty) and database name instead of its own.
-func roleURL(super *url.URL, role, name string) string {
-	u := *super
-	if role != "" {
-		u.User = url.User(role)
-	}
-	u.Path, u.RawPath = "/"+name, ""
-	return u.String()
-}
-
-func execOnce(ctx context.Context, dsn, sql string, args ...any) error {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	_, err = conn.Exec(ctx, sql, args...)
-	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/meetingminutes/minutes/bench/internal/pgkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,7 @@ func runPgbench(ctx context.Context, db *scratch, cfg config, appConns int, ours
 		fmt.Println("\npgbench: not found, skipped (Debian/Ubuntu: apt-get install postgresql-client; it ships pgbench)")
 		return nil
 	}
-	if err := execOnce(ctx, db.superURL, pgbenchTable); err != nil {
+	if err := pgkit.ExecOnce(ctx, db.superURL, pgbenchTable); err != nil {
 		return fmt.Errorf("create pgbench table: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "notifyburst-pgbench-")

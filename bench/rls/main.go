@@ -32,6 +32,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/meetingminutes/minutes/bench/internal/pgkit"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -136,7 +137,7 @@ func run(ctx context.Context, cfg config) (err error) {
 			err = errors.Join(err, fmt.Errorf("drop database %s: %w", name, dropErr))
 		}
 	}()
-	ownerURL, appURL, superURL := roleURL(super, ownerRole, name), roleURL(super, appRole, name), roleURL(super, "", name)
+	ownerURL, appURL, superURL := pgkit.RoleURL(super, ownerRole, name), pgkit.RoleURL(super, appRole, name), pgkit.RoleURL(super, "", name)
 
 	start := time.Now()
 	if _, err := migrate.Up(ctx, ownerURL, migrate.SetControl, migrate.SetTenant); err != nil {
@@ -157,12 +158,12 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	start = time.Now()
-	if err := execOnce(ctx, ownerURL, "VACUUM (ANALYZE) meetings"); err != nil {
+	if err := pgkit.ExecOnce(ctx, ownerURL, "VACUUM (ANALYZE) meetings"); err != nil {
 		return fmt.Errorf("vacuum analyze: %w", err)
 	}
 	vacuumTime := time.Since(start)
 	var size string
-	if err := queryOnce(ctx, superURL, "SELECT pg_size_pretty(pg_total_relation_size('meetings'))", &size); err != nil {
+	if err := pgkit.QueryOnce(ctx, superURL, "SELECT pg_size_pretty(pg_total_relation_size('meetings'))", &size); err != nil {
 		return err
 	}
 	fmt.Printf("load: %d tenants × %d meetings = %d rows (%s with indexes) as %s in %s s "+
@@ -367,7 +368,7 @@ func explain(ctx context.Context, rls, base *variant, id uuid.UUID) error {
 // load registers the tenants and inserts meetings per tenant as the owner, on two connections.
 func load(ctx context.Context, ownerURL string, tenants []uuid.UUID, perTenant int) (time.Duration, error) {
 	start := time.Now()
-	if err := execOnce(ctx, ownerURL,
+	if err := pgkit.ExecOnce(ctx, ownerURL,
 		"INSERT INTO tenants (id, name, plan) SELECT t, 'tenant ' || left(t::text, 8), 'pro' FROM unnest($1::uuid[]) t", tenants); err != nil {
 		return 0, fmt.Errorf("register tenants: %w", err)
 	}
@@ -442,35 +443,6 @@ $$`)
 		return fmt.Errorf("ensure role %s: %w", ownerRole, err)
 	}
 	return nil
-}
-
-// roleURL is super with role (unless empty) and database name instead of its own.
-func roleURL(super *url.URL, role, name string) string {
-	u := *super
-	if role != "" {
-		u.User = url.User(role)
-	}
-	u.Path, u.RawPath = "/"+name, ""
-	return u.String()
-}
-
-func execOnce(ctx context.Context, dsn, sql string, args ...any) error {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	_, err = conn.Exec(ctx, sql, args...)
-	return err
-}
-
-func queryOnce(ctx context.Context, dsn, sql string, dst ...any) error {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	return conn.QueryRow(ctx, sql).Scan(dst...)
 }
 
 func mean(ds []time.Duration) time.Duration {
