@@ -41,7 +41,7 @@ func (a *app) billingEntitlements() *billing.Entitlements {
 // billingNotifier emails tenant admins about trials, failed payments and suspensions through
 // the configured mail transport (none: the notices are only logged).
 func (a *app) billingNotifier() *billing.Notifier {
-	sender, from, err := newMailer(a.cfg)
+	sender, from, err := a.mailer()
 	if err != nil {
 		a.log.Warn("billing emails are off: mail is misconfigured", "error", err)
 		sender = nil

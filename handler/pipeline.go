@@ -21,6 +21,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/funchost"
 	"github.com/meetingminutes/minutes/shared/generate"
 	"github.com/meetingminutes/minutes/shared/graph"
+	"github.com/meetingminutes/minutes/shared/mail"
 	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/store"
@@ -42,6 +43,19 @@ type shared struct {
 
 	graphOnce sync.Once
 	graph     *graph.Clients
+
+	mailOnce sync.Once
+	mail     mail.Sender
+	mailFrom mail.Address
+	mailErr  error
+}
+
+// mailer is the product's outgoing mail (SMTP, a directory, or Graph from our own mailbox),
+// built once: the Graph sender holds a token cache, and the timers ask every few minutes.
+// A nil sender means mail is off.
+func (a *app) mailer() (mail.Sender, mail.Address, error) {
+	a.shared.mailOnce.Do(func() { a.shared.mail, a.shared.mailFrom, a.shared.mailErr = newMailer(a.cfg) })
+	return a.shared.mail, a.shared.mailFrom, a.shared.mailErr
 }
 
 // queueSender returns the queue the functions send to: River on the database (standalone,
@@ -158,7 +172,7 @@ func (a *app) transcriptIngest() funchost.MessageFunc {
 		Graph: func(azure uuid.UUID) (transcriptingest.GraphClient, error) { return clients.For(azure) },
 		Blobs: blobs, Queue: sender, AppID: a.cfg.Identity.ClientID, Log: a.log,
 	}
-	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+	if mailer, from, err := a.mailer(); err == nil && mailer != nil {
 		d.Notifier = pipeline.MailNotifier{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
 	}
 	return transcriptingest.New(d).Handle
@@ -256,7 +270,7 @@ func (a *app) minutesGenerate() funchost.MessageFunc {
 	if a.cfg.Feature(config.FeatureBilling).Enabled {
 		d.Admitter = a.billingEntitlements()
 	}
-	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+	if mailer, from, err := a.mailer(); err == nil && mailer != nil {
 		d.Approvers = pipeline.MailApprovers{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
 	}
 	return minutesgenerate.New(d).Handle
@@ -321,7 +335,7 @@ func (a *app) pipelineSweep(ctx context.Context) {
 		return
 	}
 	s := &pipeline.Sweeper{Tenants: tenancy.NewRegistry(a.pool), Stores: store.NewManagedResolver(a.pool), Queue: sender, Log: a.log}
-	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+	if mailer, from, err := a.mailer(); err == nil && mailer != nil {
 		s.Reminder = pipeline.MailApprovers{Sender: mailer, From: from, BaseURL: a.cfg.PublicBaseURL}
 	}
 	rep, err := s.Run(ctx)
@@ -371,7 +385,7 @@ func (a *app) minutesPublish() funchost.MessageFunc {
 	if clients := a.graphClients(); clients != nil {
 		d.Graph = func(azure uuid.UUID) (minutespublish.GraphClient, error) { return clients.For(azure) }
 	}
-	if mailer, from, err := newMailer(a.cfg); err == nil && mailer != nil {
+	if mailer, from, err := a.mailer(); err == nil && mailer != nil {
 		d.Mail, d.MailFrom = mailer, from
 	}
 	return minutespublish.New(d).Handle

@@ -63,7 +63,7 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	}
 	w := &web{sessions: sm, registry: tenancy.NewRegistry(a.pool), stores: store.NewManagedResolver(a.pool)}
 	w.auth = access.NewAuthenticator(sm, w.stores, w.registry, a.log)
-	sender, from, err := newMailer(cfg)
+	sender, from, err := a.mailer()
 	if err != nil {
 		return nil, err
 	}
