@@ -10,42 +10,25 @@ import (
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
-// Enqueuer sends a transcript-ingest message for a receipt just recorded in tx. It exists
+// Enqueuer sends the transcript-ingest messages of receipts just recorded in tx. It exists
 // because two queues exist: River joins tx (RiverEnqueuer), Service Bus cannot
-// (SenderEnqueuer).
+// (SenderEnqueuer). Either way a receipt is recorded as enqueued when it is written: it can
+// only commit after its message was sent.
 type Enqueuer interface {
-	// Enqueue sends body (a JSON object) as message key for tenant. When it returns nil the
-	// message must exist if tx commits; an error rolls tx back and the request answers 5xx.
-	Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, key string, body any) error
+	// Enqueue sends ms (one tenant's). When it returns nil every message must exist if tx
+	// commits; an error rolls tx back and the request answers 5xx.
+	Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error
 }
 
-// transactional is implemented by an Enqueuer whose message commits with tx: then a receipt
-// is marked enqueued as it is written, with no second statement.
-type transactional interface{ inTransaction() bool }
-
-func (RiverEnqueuer) inTransaction() bool { return true }
-
-// manyEnqueuer sends several messages of one tenant in one call, inside tx.
-type manyEnqueuer interface {
-	EnqueueMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error
-}
-
-// EnqueueMany sends ms in one round trip (River's InsertManyTx).
-func (e RiverEnqueuer) EnqueueMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error {
-	if err := e.River.SendManyTx(ctx, tx, queue.TranscriptIngest, ms); err != nil {
-		return fmt.Errorf("enqueue %d notifications: %w", len(ms), err)
-	}
-	return nil
-}
-
-// RiverEnqueuer enqueues on the PostgreSQL queue inside the receipt's transaction: the
-// message exists if and only if the receipt does (standalone and self-hosted installs).
+// RiverEnqueuer enqueues on the PostgreSQL queue inside the receipts' transaction, in one
+// round trip: the messages exist if and only if the receipts do (standalone and self-hosted
+// installs).
 type RiverEnqueuer struct{ River *queue.River }
 
-// Enqueue implements Enqueuer with (*queue.River).SendTx.
-func (e RiverEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, key string, body any) error {
-	if err := e.River.SendTx(ctx, tx, queue.TranscriptIngest, queue.Outgoing{ID: key, Body: body, TenantID: tenant}); err != nil {
-		return fmt.Errorf("enqueue transcript %s: %w", key, err)
+// Enqueue implements Enqueuer with (*queue.River).SendManyTx.
+func (e RiverEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, _ tenancy.ID, ms []queue.Outgoing) error {
+	if err := e.River.SendManyTx(ctx, tx, queue.TranscriptIngest, ms); err != nil {
+		return fmt.Errorf("enqueue %d notifications: %w", len(ms), err)
 	}
 	return nil
 }
@@ -61,10 +44,12 @@ func (e RiverEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID
 // Not exercised by the tests here: Service Bus cannot run in them.
 type SenderEnqueuer struct{ Sender queue.Sender }
 
-// Enqueue implements Enqueuer with Sender.Send; tx is not used.
-func (e SenderEnqueuer) Enqueue(ctx context.Context, _ pgx.Tx, tenant tenancy.ID, key string, body any) error {
-	if err := e.Sender.Send(ctx, queue.TranscriptIngest, queue.Outgoing{ID: key, Body: body, TenantID: tenant}); err != nil {
-		return fmt.Errorf("enqueue transcript %s: %w", key, err)
+// Enqueue implements Enqueuer with Sender.Send per message; tx is not used.
+func (e SenderEnqueuer) Enqueue(ctx context.Context, _ pgx.Tx, _ tenancy.ID, ms []queue.Outgoing) error {
+	for _, m := range ms {
+		if err := e.Sender.Send(ctx, queue.TranscriptIngest, m); err != nil {
+			return fmt.Errorf("enqueue transcript %s: %w", m.ID, err)
+		}
 	}
 	return nil
 }

@@ -239,17 +239,10 @@ func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
 	// Rows are locked in dedupe-key order, so concurrent transactions holding the same
 	// redelivered notifications never wait on each other in a cycle.
 	slices.SortStableFunc(items, func(a, b item) int { return strings.Compare(a.res.DedupeKey, b.res.DedupeKey) })
-	if me, ok := h.enqueuer.(manyEnqueuer); ok && len(items) > 1 {
-		if tr, ok := h.enqueuer.(transactional); ok && tr.inTransaction() {
-			return h.recordMany(parts[0].ctx, tx, parts[0].tenant, me, items)
-		}
+	if len(items) == 0 {
+		return nil
 	}
-	for _, it := range items {
-		if err := h.recordItem(it.ctx, tx, parts[0].tenant, it.res, it.msg); err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.recordItems(parts[0].ctx, tx, parts[0].tenant, items)
 }
 
 // Message is the body of the transcript-ingest message (the contract with TranscriptIngest).
@@ -318,10 +311,11 @@ type item struct {
 	msg Message
 }
 
-// recordMany writes the receipts of items (sorted by key) in one statement and sends the
-// messages of the new ones in one call: the same effects as recordItem for each, with two
-// round trips for the lot.
-func (h *Handler) recordMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, me manyEnqueuer, items []item) error {
+// recordItems writes the receipts of items (sorted by key) in one statement and sends the
+// messages of the new ones in one call. A redelivered notification only counts one more
+// delivery on its receipt; a receipt recorded without its message (by an older build) gets
+// it now.
+func (h *Handler) recordItems(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, items []item) error {
 	var (
 		keys, subs, changes, resources []string
 		counts                         []int32
@@ -361,42 +355,14 @@ func (h *Handler) recordMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("record receipts: %w", err)
 	}
-	if err := me.EnqueueMany(ctx, tx, tenant, out); err != nil {
-		return err
-	}
-	if len(out) > 0 {
-		h.log.InfoContext(ctx, "transcript notifications enqueued", "count", len(out))
-	}
-	return nil
-}
-
-// recordItem writes the receipt of a valid item and, the first time, enqueues its message, both in
-// tx.
-func (h *Handler) recordItem(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, res graphhook.Result, m Message) error {
-	n := res.Item
-	var inserted, pending bool
-	tr, inTx := h.enqueuer.(transactional)
-	inTx = inTx && tr.inTransaction()
-	if err := tx.QueryRow(ctx, upsertReceipt, tenant, res.DedupeKey, n.SubscriptionID.String(),
-		string(n.ChangeType), n.Resource, inTx).Scan(&inserted, &pending); err != nil {
-		return fmt.Errorf("record receipt: %w", err)
-	}
-	if inTx && inserted {
-		pending = true // marked in the insert; the message below commits with it
-	}
-	if !pending {
-		h.log.DebugContext(ctx, "graph notification redelivered", keyDedupeKey, res.DedupeKey)
+	if len(out) == 0 {
+		h.log.DebugContext(ctx, "graph notifications redelivered", "count", len(keys))
 		return nil
 	}
-	if err := h.enqueuer.Enqueue(ctx, tx, tenant, res.DedupeKey, m); err != nil {
+	if err := h.enqueuer.Enqueue(ctx, tx, tenant, out); err != nil {
 		return err
 	}
-	if !inTx {
-		if _, err := tx.Exec(ctx, markEnqueued, tenant, res.DedupeKey); err != nil {
-			return fmt.Errorf("mark receipt enqueued: %w", err)
-		}
-	}
-	h.log.InfoContext(ctx, "transcript notification enqueued", keyDedupeKey, res.DedupeKey, "first", inserted)
+	h.log.InfoContext(ctx, "transcript notifications enqueued", "count", len(out))
 	return nil
 }
 

@@ -62,22 +62,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// flakyEnqueuer lets failAfter calls through, fails the next fail calls, then delegates.
+// flakyEnqueuer lets failAfter messages through, fails when one of the next fail messages
+// is sent, then delegates.
 type flakyEnqueuer struct {
 	next Enqueuer
 	fail atomic.Int32
-	// failAfter lets that many calls through before fail applies.
+	// failAfter lets that many messages through before fail applies.
 	failAfter atomic.Int32
 }
 
-func (f *flakyEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, key string, body any) error {
-	if f.failAfter.Add(-1) >= 0 {
-		return f.next.Enqueue(ctx, tx, tenant, key, body)
+func (f *flakyEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error {
+	for range ms {
+		if f.failAfter.Add(-1) >= 0 {
+			continue
+		}
+		if f.fail.Add(-1) >= 0 {
+			return errors.New("queue down")
+		}
 	}
-	if f.fail.Add(-1) >= 0 {
-		return errors.New("queue down")
-	}
-	return f.next.Enqueue(ctx, tx, tenant, key, body)
+	return f.next.Enqueue(ctx, tx, tenant, ms)
 }
 
 func setup(t testing.TB) bundle {
@@ -198,24 +201,4 @@ func (b bundle) receipts(t testing.TB, tenant tenancy.ID) []receipt {
 		return err
 	}))
 	return out
-}
-
-// inTransaction forwards the wrapped enqueuer's, so the tests run the production path.
-func (f *flakyEnqueuer) inTransaction() bool {
-	t, ok := f.next.(transactional)
-	return ok && t.inTransaction()
-}
-
-// EnqueueMany forwards to the wrapped enqueuer's batch send; each message counts as one call
-// for failAfter and fail, so a batch fails when any of its messages would.
-func (f *flakyEnqueuer) EnqueueMany(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error {
-	for range ms {
-		if f.failAfter.Add(-1) >= 0 {
-			continue
-		}
-		if f.fail.Add(-1) >= 0 {
-			return errors.New("queue down")
-		}
-	}
-	return f.next.(manyEnqueuer).EnqueueMany(ctx, tx, tenant, ms)
 }

@@ -31,21 +31,11 @@ func resolveTenant(ctx context.Context, tenants Tenants, azure uuid.UUID) (tenan
 	return t.ID, true, nil
 }
 
-// upsertReceipt records one delivery. pending is true when the message is still to be sent:
-// the receipt is new, or an earlier one was recorded without its message.
-//
-// $6 marks a new receipt enqueued at once: with a transactional Enqueuer the message commits
-// with it, so the mark is true exactly when the row exists.
-const upsertReceipt = `
-INSERT INTO notification_receipts (tenant_id, dedupe_key, subscription_id, change_type, resource, enqueued_at)
-VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END)
-ON CONFLICT (tenant_id, dedupe_key) DO UPDATE
-SET times_received = notification_receipts.times_received + 1
-RETURNING (xmax = 0) AS inserted, enqueued_at IS NULL AS pending`
-
-// upsertReceipts is upsertReceipt for many distinct keys in one statement (the group-commit
-// path with a transactional queue): rows are written in key order, and a key delivered n
-// times in the batch counts n.
+// upsertReceipts records the deliveries of distinct keys in one statement: rows are written
+// in key order (concurrent transactions cannot deadlock), a key delivered n times counts n,
+// and a new receipt is marked enqueued as it is written (its message is sent in the same
+// transaction, see Enqueuer). pending is true for a receipt an older build recorded without
+// its message.
 const upsertReceipts = `
 INSERT INTO notification_receipts AS r (tenant_id, dedupe_key, subscription_id, change_type, resource, times_received, enqueued_at)
 SELECT $1, u.k, u.s, u.c, u.res, u.n, now()
@@ -54,6 +44,3 @@ SELECT $1, u.k, u.s, u.c, u.res, u.n, now()
 ON CONFLICT (tenant_id, dedupe_key) DO UPDATE
 SET times_received = r.times_received + EXCLUDED.times_received
 RETURNING dedupe_key, (xmax = 0) AS inserted, enqueued_at IS NULL AS pending`
-
-const markEnqueued = `
-UPDATE notification_receipts SET enqueued_at = now() WHERE tenant_id = $1 AND dedupe_key = $2`
