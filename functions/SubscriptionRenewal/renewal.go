@@ -43,18 +43,11 @@ import (
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
-// Subscription kinds (graph_subscriptions.kind) and their Graph resources.
+// Subscription kinds (graph_subscriptions.kind), as pipeline names them.
 const (
-	KindTranscripts = "transcripts"
-	KindCallRecords = "call_records"
+	KindTranscripts = pipeline.SubscriptionTranscripts
+	KindCallRecords = pipeline.SubscriptionCallRecords
 )
-
-func resource(kind string) string {
-	if kind == KindCallRecords {
-		return "communications/callRecords"
-	}
-	return "communications/onlineMeetings/getAllTranscripts"
-}
 
 // GraphClient is the part of *graph.Client this function uses.
 type GraphClient interface {
@@ -208,7 +201,7 @@ func (h *Handler) tenant(ctx context.Context, t tenancy.Tenant, rep *Report) err
 	if err != nil {
 		return fmt.Errorf("graph client: %w", err)
 	}
-	for _, kind := range []string{KindTranscripts, KindCallRecords} {
+	for _, kind := range pipeline.SubscriptionKinds() {
 		var cur *row
 		var gapFrom *time.Time // the earliest gap of the kind's dead rows not reconciled yet
 		for i := range rows {
@@ -303,7 +296,7 @@ func (h *Handler) create(ctx context.Context, t tenancy.Tenant, gc GraphClient, 
 		return &dbError{fmt.Errorf("generate client state: %w", err)}
 	}
 	state := base64.RawURLEncoding.EncodeToString(secret)
-	req := graph.SubscriptionRequest{Resource: resource(kind), ChangeType: "created", NotificationURL: h.d.NotificationURL,
+	req := graph.SubscriptionRequest{Resource: pipeline.SubscriptionResource(kind), ChangeType: "created", NotificationURL: h.d.NotificationURL,
 		LifecycleURL: h.d.LifecycleURL, ClientState: state}
 	cert := ""
 	if kind == KindTranscripts && h.d.Certificate != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/meetingminutes/minutes/shared/audit"
+	"github.com/meetingminutes/minutes/shared/pipeline"
 	"github.com/meetingminutes/minutes/shared/store"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
@@ -167,20 +168,11 @@ func (p *Provisioner) seedTenantData(ctx context.Context, tx store.Store, req Re
 	return admin, nil
 }
 
-// subscriptionResource is the Graph resource of each subscription kind every tenant needs
-// (shared/graph creates them from these requests; see SubscriptionRenewal).
-func subscriptionResource(kind string) string {
-	if kind == "call_records" {
-		return "communications/callRecords"
-	}
-	return "communications/onlineMeetings/getAllTranscripts"
-}
-
 // requestSubscriptions records the Graph subscriptions to create, once per tenant and kind.
 // The row is the queue: SubscriptionRenewal picks up 'requested' rows and creates them.
 func (p *Provisioner) requestSubscriptions(ctx context.Context, id tenancy.ID) error {
 	return tenancy.WithTx(ctx, p.control, id, func(tx pgx.Tx) error {
-		for _, kind := range []string{"transcripts", "call_records"} {
+		for _, kind := range pipeline.SubscriptionKinds() {
 			state := make([]byte, 32)
 			if _, err := rand.Read(state); err != nil {
 				return fmt.Errorf("generate client state: %w", err)
@@ -189,7 +181,7 @@ func (p *Provisioner) requestSubscriptions(ctx context.Context, id tenancy.ID) e
 			if _, err := tx.Exec(ctx, `
 INSERT INTO graph_subscriptions (tenant_id, id, kind, resource, client_state_sha256, expires_at, status)
 VALUES ($1, $2, $3, $4, $5, $6, 'requested')
-ON CONFLICT DO NOTHING`, id, "requested:"+kind, kind, subscriptionResource(kind), sum[:], p.now().UTC()); err != nil {
+ON CONFLICT DO NOTHING`, id, "requested:"+kind, kind, pipeline.SubscriptionResource(kind), sum[:], p.now().UTC()); err != nil {
 				return fmt.Errorf("request %s subscription: %w", kind, err)
 			}
 		}
