@@ -19,7 +19,7 @@ func TestUsageReportBillsTheMarketplace(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	fake := marketplacetest.New(t)
-	client, err := marketplace.NewClient(marketplacetest.Credential{}, &marketplace.Options{BaseURL: fake.URL, HTTPClient: fake.Client(),
+	client, err := marketplace.NewClient(&marketplacetest.Credential{}, &marketplace.Options{BaseURL: fake.URL, HTTPClient: fake.Client(),
 		Now: b.clock.Now})
 	require.NoError(t, err)
 	b.h.d.Meters = nil

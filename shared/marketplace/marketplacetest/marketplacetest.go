@@ -1,6 +1,9 @@
 // Package marketplacetest is a fake of the Marketplace metering service speaking its
-// documented wire format (POST /api/usageEvent and /api/batchUsageEvent?api-version=2018-08-31
-// with a bearer token), for tests of code that bills a managed application.
+// documented wire format — POST /api/usageEvent and /api/batchUsageEvent?api-version=2018-08-31
+// with a bearer token, one event per resource, dimension and hour (a repeat is a Duplicate, a
+// 409 on the single endpoint) — for the metering client's tests and for code that bills a
+// managed application. Two dimension names script errors: "bogus" is an invalid dimension
+// (400 BadArgument), "busy" is throttled (429).
 package marketplacetest
 
 import (
@@ -8,6 +11,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,13 +21,17 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// Server accepts one event per resource, dimension and hour; a repeat is a Duplicate.
+// RequestID is the x-ms-requestid every answer carries.
+const RequestID = "req-1"
+
+// Server is a running fake.
 type Server struct {
 	URL string
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	accepted map[string]Event
+	accepted map[string]map[string]any
+	tokens   []string
 	fail     int
 }
 
@@ -35,7 +44,7 @@ type Event struct {
 
 // New starts a fake, closed on t.Cleanup.
 func New(t testing.TB) *Server {
-	s := &Server{accepted: map[string]Event{}}
+	s := &Server{accepted: map[string]map[string]any{}}
 	s.srv = httptest.NewServer(s)
 	t.Cleanup(s.srv.Close)
 	s.URL = s.srv.URL
@@ -52,13 +61,23 @@ func (s *Server) Fail(n int) {
 	s.fail = n
 }
 
+// Tokens returns the Authorization headers received, in order.
+func (s *Server) Tokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.tokens)
+}
+
 // Accepted returns the accepted events.
 func (s *Server) Accepted() []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Event, 0, len(s.accepted))
-	for _, e := range s.accepted {
-		out = append(out, e)
+	for _, a := range s.accepted {
+		q, _ := a["quantity"].(float64)
+		start, _ := time.Parse(time.RFC3339, a["effectiveStartTime"].(string))
+		out = append(out, Event{ResourceURI: a["resourceUri"].(string), Dimension: a["dimension"].(string),
+			PlanID: a["planId"].(string), Quantity: q, Hour: start})
 	}
 	return out
 }
@@ -67,16 +86,19 @@ func (s *Server) Accepted() []Event {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.tokens = append(s.tokens, r.Header.Get("Authorization"))
 	if s.fail > 0 {
 		s.fail--
-		http.Error(w, `{"code":"ServiceUnavailable"}`, http.StatusServiceUnavailable)
+		http.Error(w, `{"code":"ServiceUnavailable","message":"try later"}`, http.StatusServiceUnavailable)
 		return
 	}
-	if r.Method != http.MethodPost || r.URL.Query().Get("api-version") != "2018-08-31" || len(r.Header.Get("Authorization")) < 8 {
+	if r.Method != http.MethodPost || r.URL.Query().Get("api-version") != "2018-08-31" ||
+		r.Header.Get("Content-Type") != "application/json" || !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
 		http.Error(w, "bad request shape", http.StatusBadRequest)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-ms-requestid", RequestID)
 	switch r.URL.Path {
 	case "/api/usageEvent":
 		var ev map[string]any
@@ -84,11 +106,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad json", http.StatusBadRequest)
 			return
 		}
-		body := s.one(ev)
-		if body["status"] == "Duplicate" {
-			w.WriteHeader(http.StatusConflict)
+		status, body := s.one(ev)
+		if status == http.StatusConflict {
 			body = map[string]any{"code": "Conflict", "message": "This usage event already exist.", "additionalInfo": map[string]any{"acceptedMessage": body}}
 		}
+		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(body)
 	case "/api/batchUsageEvent":
 		var req struct {
@@ -100,7 +122,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		var results []any
 		for _, ev := range req.Request {
-			results = append(results, s.one(ev))
+			_, body := s.one(ev)
+			results = append(results, body)
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"count": len(results), "result": results})
 	default:
@@ -108,28 +131,57 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) one(ev map[string]any) map[string]any {
+// one applies one event; the body is the result (or the error body for a 400/429).
+func (s *Server) one(ev map[string]any) (int, map[string]any) {
 	str := func(k string) string { v, _ := ev[k].(string); return v }
 	q, _ := ev["quantity"].(float64)
 	start, err := time.Parse(time.RFC3339, str("effectiveStartTime"))
-	if err != nil || str("resourceUri") == "" || str("dimension") == "" || q <= 0 {
-		return map[string]any{"status": "Error", "error": map[string]any{"code": "BadArgument", "message": "invalid event"}}
+	switch {
+	case err != nil || str("resourceUri") == "" || str("dimension") == "" || str("planId") == "" || q <= 0:
+		return http.StatusBadRequest, map[string]any{"status": "Error", "code": "BadArgument", "message": "The usage event is invalid."}
+	case str("dimension") == "bogus":
+		return http.StatusBadRequest, map[string]any{"code": "BadArgument", "message": "One or more errors have occurred.", "target": "usageEventRequest",
+			"details": []any{map[string]any{"code": "BadArgument", "message": "The dimension is invalid.", "target": "dimension"}}}
+	case str("dimension") == "busy":
+		return http.StatusTooManyRequests, map[string]any{"code": "TooManyRequests", "message": "slow down"}
 	}
 	key := str("resourceUri") + "|" + str("dimension") + "|" + start.Truncate(time.Hour).Format(time.RFC3339)
-	res := map[string]any{"usageEventId": key, "status": "Accepted", "resourceUri": str("resourceUri"), "quantity": q,
-		"dimension": str("dimension"), "effectiveStartTime": str("effectiveStartTime"), "planId": str("planId")}
-	if _, ok := s.accepted[key]; ok {
-		res["status"] = "Duplicate"
-		return res
+	if prev, ok := s.accepted[key]; ok {
+		dup := copyMap(prev)
+		dup["status"] = "Duplicate"
+		return http.StatusConflict, dup
 	}
-	s.accepted[key] = Event{ResourceURI: str("resourceUri"), Dimension: str("dimension"), PlanID: str("planId"), Quantity: q, Hour: start}
-	return res
+	res := map[string]any{"usageEventId": "evt-" + str("dimension"), "status": "Accepted", "messageTime": time.Now().UTC().Format(time.RFC3339),
+		"resourceUri": str("resourceUri"), "quantity": q, "dimension": str("dimension"), "effectiveStartTime": str("effectiveStartTime"), "planId": str("planId")}
+	s.accepted[key] = res
+	return http.StatusOK, res
 }
 
-// Credential is a static token credential for the fake.
-type Credential struct{}
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Credential is a static token credential for the fake; it records the scopes asked for.
+type Credential struct {
+	mu     sync.Mutex
+	scopes [][]string
+}
 
 // GetToken implements azcore.TokenCredential.
-func (Credential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: "fake-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+func (c *Credential) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scopes = append(c.scopes, o.Scopes)
+	return azcore.AccessToken{Token: "tok", ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// Scopes returns the scopes of every token request.
+func (c *Credential) Scopes() [][]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.scopes)
 }
