@@ -46,9 +46,7 @@ func setup(t *testing.T, opts ...func(*Deps)) *bundle {
 	db := dbtest.New(t)
 	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
 	require.NoError(t, err)
-	pool, err := pgxpool.New(ctx, db.AppURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := db.App
 	b := &bundle{t: t, ctx: ctx, pool: pool, registry: tenancy.NewRegistry(pool), mailDir: t.TempDir()}
 	azure := uuid.New()
 	b.tenant, _, err = b.registry.Create(ctx, tenancy.NewTenant{Name: "Contoso", AzureTenantID: &azure})

@@ -30,7 +30,6 @@ type bundle struct {
 	t        *testing.T
 	ctx      context.Context
 	pool     *pgxpool.Pool
-	owner    *pgxpool.Pool
 	fake     *graphtest.Server
 	registry *tenancy.Registry
 	stores   store.Resolver
@@ -45,13 +44,8 @@ func setup(t *testing.T) *bundle {
 	db := dbtest.New(t)
 	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
 	require.NoError(t, err)
-	pool, err := pgxpool.New(ctx, db.AppURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	owner, err := pgxpool.New(ctx, db.OwnerURL)
-	require.NoError(t, err)
-	t.Cleanup(owner.Close)
-	b := &bundle{t: t, ctx: ctx, pool: pool, owner: owner, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
+	pool := db.App
+	b := &bundle{t: t, ctx: ctx, pool: pool, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
 		stores: store.NewManagedResolver(pool), now: time.Now()}
 	entra := entratest.New(t, entratest.Options{})
 	b.tenant = b.newTenant(entra, "Contoso")
@@ -221,13 +215,13 @@ func TestReauthorizeRotateAndReconcile(t *testing.T) {
 	require.Nil(t, after.Reconcile, "gap closed")
 
 	var jobs []string
-	rows, err := b.owner.Query(b.ctx, `SELECT args->>'id' FROM river_job WHERE kind = 'queue.transcript-ingest'`)
+	rows, err := b.pool.Query(b.ctx, `SELECT args->>'id' FROM river_job WHERE kind = 'queue.transcript-ingest'`)
 	require.NoError(t, err)
 	jobs, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	require.Equal(t, []string{pipeline.TranscriptKey(b.tenant.AzureTenantID.String(), "tr-new")}, jobs, "only the transcript in the gap")
 	var body json.RawMessage
-	require.NoError(t, b.owner.QueryRow(b.ctx, `SELECT args->'body' FROM river_job WHERE kind = 'queue.transcript-ingest'`).Scan(&body))
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT args->'body' FROM river_job WHERE kind = 'queue.transcript-ingest'`).Scan(&body))
 	var m pipeline.IngestMessage
 	require.NoError(t, json.Unmarshal(body, &m))
 	require.NoError(t, m.Validate())

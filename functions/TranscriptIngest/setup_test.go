@@ -45,7 +45,6 @@ type bundle struct {
 	t        *testing.T
 	ctx      context.Context
 	pool     *pgxpool.Pool
-	owner    *pgxpool.Pool
 	fake     *graphtest.Server
 	registry *tenancy.Registry
 	stores   store.Resolver
@@ -69,14 +68,9 @@ func setup(t *testing.T, opts ...option) *bundle {
 	db := dbtest.New(t)
 	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
 	require.NoError(t, err)
-	pool, err := pgxpool.New(ctx, db.AppURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	owner, err := pgxpool.New(ctx, db.OwnerURL)
-	require.NoError(t, err)
-	t.Cleanup(owner.Close)
+	pool := db.App
 
-	b := &bundle{t: t, ctx: ctx, pool: pool, owner: owner, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
+	b := &bundle{t: t, ctx: ctx, pool: pool, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
 		stores: store.NewManagedResolver(pool), logs: &strings.Builder{}, now: time.Now()}
 	b.vtt, err = os.ReadFile(filepath.Join("testdata", "standup.vtt"))
 	require.NoError(t, err)
@@ -174,7 +168,7 @@ type queued struct {
 
 func (b *bundle) jobs(q queue.Name) []queued {
 	b.t.Helper()
-	rows, err := b.owner.Query(b.ctx, `SELECT args->>'id', args->'body', scheduled_at, created_at FROM river_job
+	rows, err := b.pool.Query(b.ctx, `SELECT args->>'id', args->'body', scheduled_at, created_at FROM river_job
 		WHERE kind = $1 ORDER BY id`, "queue."+string(q))
 	require.NoError(b.t, err)
 	defer rows.Close()

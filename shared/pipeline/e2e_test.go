@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	minutesgenerate "github.com/meetingminutes/minutes/functions/MinutesGenerate"
@@ -41,9 +40,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	db := dbtest.New(t)
 	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
 	require.NoError(t, err)
-	pool, err := pgxpool.New(ctx, db.AppURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := db.App
 	az := emulatortest.Azurite(t)
 	blobs, err := blob.NewAzureFromConnectionString(az.ConnectionString, "e2e-"+strings.ToLower(uuid.NewString()[:8]), nil)
 	require.NoError(t, err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/meetingminutes/minutes/shared/dbtest"
@@ -25,9 +24,7 @@ func TestSweepRemindsOnceAndRequeuesStuckPublications(t *testing.T) {
 	db := dbtest.New(t)
 	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
 	require.NoError(t, err)
-	pool, err := pgxpool.New(ctx, db.AppURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := db.App
 	reg := tenancy.NewRegistry(pool)
 	az := uuid.New()
 	tn, _, err := reg.Create(ctx, tenancy.NewTenant{Name: "Contoso", AzureTenantID: &az})
