@@ -67,15 +67,6 @@ func notYetMessage(name string) funchost.MessageFunc {
 	return func(context.Context, funchost.Message) error { return notYet(name) }
 }
 
-// notYetTick is a timer whose work is not in this build: it says so in the log and succeeds,
-// because a failing timer would only raise an error every hour without anything to retry.
-func (a *app) notYetTick(name string) funchost.TickFunc {
-	return func(ctx context.Context, _ funchost.Tick) error {
-		a.log.InfoContext(ctx, name+" has nothing to do: it is not available in this build yet")
-		return nil
-	}
-}
-
 // functions lists every function with its implementation; a function not yet built answers
 // 503 with a reason. The names and triggers match functions/*/function.json (tested).
 // They are built once: some hold clients (queue senders) that must not multiply.

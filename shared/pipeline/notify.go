@@ -64,14 +64,18 @@ type MailApprovers struct {
 	Sender  mail.Sender
 	From    mail.Address
 	BaseURL *url.URL
-	// reminder, set by Remind, opens the text and changes the subject and message id.
-	reminder string
 }
 
 // NotifyApprovers implements the generate function's Approvers. The message id is the
 // minutes version's, so a redelivered generate message does not mail twice (SMTP and Dir
 // senders are idempotent on it).
 func (n MailApprovers) NotifyApprovers(ctx context.Context, t tenancy.Tenant, st store.Store, m store.Meeting, mins store.Minutes) error {
+	return n.send(ctx, st, m, mins, "")
+}
+
+// send mails the approvers; reminder, when set, opens the text and marks the mail (its own
+// subject and message id).
+func (n MailApprovers) send(ctx context.Context, st store.Store, m store.Meeting, mins store.Minutes, reminder string) error {
 	set, err := st.Settings(ctx)
 	if err != nil {
 		return fmt.Errorf("read settings: %w", err)
@@ -108,14 +112,14 @@ func (n MailApprovers) NotifyApprovers(ctx context.Context, t tenancy.Tenant, st
 	if subject == "" {
 		subject = "a meeting"
 	}
-	text := n.reminder + fmt.Sprintf("Draft minutes of %s (version %d) wait for your approval.\n", subject, mins.Version)
+	text := reminder + fmt.Sprintf("Draft minutes of %s (version %d) wait for your approval.\n", subject, mins.Version)
 	if n.BaseURL != nil {
 		text += "\nReview them: " + n.BaseURL.JoinPath("/api/app/meetings", m.ID.String()).String() + "\n"
 	}
 	text += "\nNothing is distributed until an approver approves them.\n"
 	msg := mail.Message{From: n.From, To: to, Subject: "Minutes to approve: " + subject, Text: text,
 		ID: "approve-" + mins.ID.String(), Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
-	if n.reminder != "" {
+	if reminder != "" {
 		msg.Subject, msg.ID = "Reminder: minutes to approve: "+subject, "remind-"+mins.ID.String()
 	}
 	if err := n.Sender.Send(ctx, msg); err != nil {
@@ -127,7 +131,5 @@ func (n MailApprovers) NotifyApprovers(ctx context.Context, t tenancy.Tenant, st
 // Remind implements the sweep's Reminder: the approval mail again, marked as a reminder,
 // under its own idempotency id.
 func (n MailApprovers) Remind(ctx context.Context, t tenancy.Tenant, st store.Store, m store.Meeting, mins store.Minutes, waiting time.Duration) error {
-	r := n
-	r.reminder = fmt.Sprintf("Reminder: these minutes have waited %s. ", waiting.Round(time.Hour))
-	return r.NotifyApprovers(ctx, t, st, m, mins)
+	return n.send(ctx, st, m, mins, fmt.Sprintf("Reminder: these minutes have waited %s. ", waiting.Round(time.Hour)))
 }
