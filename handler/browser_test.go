@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -76,7 +77,7 @@ func startStandalone(t *testing.T, port string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(handlerBin, "standalone")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "PORT=" + port, "LISTEN_HOST=127.0.0.1"}, env...)
-	p := &proc{cmd: cmd, base: "http://127.0.0.1:" + port, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, base: "http://127.0.0.1:" + port, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	require.NoError(t, cmd.Start())
 	go func() { p.err = cmd.Wait(); close(p.done) }()

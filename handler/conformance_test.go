@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"io"
 	"net"
 	"net/http"
@@ -35,27 +36,10 @@ const hostVersion = "4.1037.0.0"
 type proc struct {
 	cmd    *exec.Cmd
 	base   string
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *logtest.Buffer
+	stderr *logtest.Buffer
 	done   chan struct{}
 	err    error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // start spawns the binary with env (plus a random port for serve) and waits for GET / to
@@ -70,7 +54,7 @@ func start(t *testing.T, args []string, env ...string) *proc {
 	}
 	cmd := exec.Command(handlerBin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), key + "=" + port}, env...)
-	p := &proc{cmd: cmd, base: "http://127.0.0.1:" + port, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, base: "http://127.0.0.1:" + port, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	require.NoError(t, cmd.Start())
 	go func() { p.err = cmd.Wait(); close(p.done) }()

@@ -3,12 +3,12 @@ package graphlifecycle
 import (
 	"bytes"
 	"context"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -22,23 +22,6 @@ import (
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type bundle struct {
 	db     *dbtest.DB
 	pub    *graphhooktest.Publisher
@@ -46,13 +29,13 @@ type bundle struct {
 	azure  uuid.UUID
 	secret string
 	serve  http.Handler
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 }
 
 func setup(t *testing.T) bundle {
 	t.Helper()
 	db := dbtest.New(t)
-	b := bundle{db: db, pub: graphhooktest.New(t, nil), azure: uuid.New(), secret: "s3cret-" + uuid.NewString(), logs: &syncBuffer{}}
+	b := bundle{db: db, pub: graphhooktest.New(t, nil), azure: uuid.New(), secret: "s3cret-" + uuid.NewString(), logs: &logtest.Buffer{}}
 	tn, _, err := tenancy.NewRegistry(db.App).Create(t.Context(), tenancy.NewTenant{Name: "Contoso", AzureTenantID: &b.azure})
 	require.NoError(t, err)
 	b.tenant = tn.ID

@@ -5,11 +5,11 @@ import (
 	"context"
 	"crypto/rsa"
 	"errors"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,26 +40,9 @@ type bundle struct {
 	secret  string
 	handler *Handler
 	serve   http.Handler // the handler behind funchost's adapter, as mounted
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 	down    *atomic.Bool
 	enq     *flakyEnqueuer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // flakyEnqueuer lets failAfter messages through, fails when one of the next fail messages
@@ -108,7 +91,7 @@ func setup(t testing.TB) bundle {
 	require.NoError(t, err)
 	t.Cleanup(owner.Close)
 
-	b := bundle{db: db, pool: pool, owner: owner, pub: graphhooktest.New(t, nil), down: down, logs: &syncBuffer{}}
+	b := bundle{db: db, pool: pool, owner: owner, pub: graphhooktest.New(t, nil), down: down, logs: &logtest.Buffer{}}
 	b.azure, b.sub, b.secret = uuid.New(), uuid.New(), "s3cret-"+uuid.NewString()
 	b.tenant = b.newTenant(t, b.azure, b.sub, b.secret)
 

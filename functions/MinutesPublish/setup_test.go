@@ -3,12 +3,12 @@ package minutespublish
 import (
 	"context"
 	"encoding/json"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -68,7 +68,7 @@ type bundle struct {
 	outDir   string
 	deps     Deps
 	handler  *Handler
-	logs     *lockedBuffer
+	logs     *logtest.Buffer
 	now      time.Time
 }
 
@@ -97,7 +97,7 @@ func setup(t *testing.T, opts ...func(*bundle) option) *bundle {
 	t.Cleanup(owner.Close)
 
 	b := &bundle{t: t, ctx: ctx, pool: pool, owner: owner, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
-		stores: store.NewManagedResolver(pool), ledger: NewLedger(pool), logs: &lockedBuffer{},
+		stores: store.NewManagedResolver(pool), ledger: NewLedger(pool), logs: &logtest.Buffer{},
 		now: time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), mailDir: t.TempDir(), outDir: t.TempDir()}
 	b.tenant = b.newTenant("Contoso")
 	b.st, err = b.stores.For(ctx, b.tenant.ID)
@@ -300,22 +300,4 @@ func (b *bundle) files(dir string) map[string][]byte {
 		return err
 	}))
 	return out
-}
-
-// lockedBuffer is a log sink safe for concurrent deliveries.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"io"
 	"log/slog"
 	"os"
@@ -56,7 +57,7 @@ type bundle struct {
 	meeting  string
 	vtt      []byte
 	handler  *Handler
-	logs     *strings.Builder
+	logs     *logtest.Buffer
 	now      time.Time
 }
 
@@ -71,7 +72,7 @@ func setup(t *testing.T, opts ...option) *bundle {
 	pool := db.App
 
 	b := &bundle{t: t, ctx: ctx, pool: pool, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
-		stores: store.NewManagedResolver(pool), logs: &strings.Builder{}, now: time.Now()}
+		stores: store.NewManagedResolver(pool), logs: &logtest.Buffer{}, now: time.Now()}
 	b.vtt, err = os.ReadFile(filepath.Join("testdata", "standup.vtt"))
 	require.NoError(t, err)
 	b.tenant = b.newTenant(t, "Contoso")
@@ -111,7 +112,7 @@ func setup(t *testing.T, opts ...option) *bundle {
 		Blobs: dir, Queue: river,
 		Notifier: pipeline.MailNotifier{Sender: mailer, From: mail.Address{Email: "no-reply@minutes.example"}},
 		AppID:    appID, Now: func() time.Time { return b.now },
-		Log: slog.New(logging.NewHandler(slog.NewJSONHandler(syncWriter{b.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		Log: slog.New(logging.NewHandler(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
 	for _, o := range opts {
 		o(&d)
@@ -124,10 +125,6 @@ func setup(t *testing.T, opts ...option) *bundle {
 	b.handler = New(d)
 	return b
 }
-
-type syncWriter struct{ b *strings.Builder }
-
-func (w syncWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
 
 func (b *bundle) newTenant(t *testing.T, name string) tenancy.Tenant {
 	t.Helper()
