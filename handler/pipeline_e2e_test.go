@@ -89,11 +89,18 @@ func TestPipelineEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, vtt, stored)
 
+	// The generation is queued right after the status moves on; stop the handler once it is,
+	// so nothing more can arrive, then count.
+	require.Eventually(t, func() bool {
+		var n int
+		err := db.App.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'queue.minutes-generate'`).Scan(&n)
+		return err == nil && n > 0
+	}, 30*time.Second, 100*time.Millisecond, "generation queued")
+	require.Equal(t, 0, p.stop(t))
 	var generate, ingest int
 	require.NoError(t, db.App.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'queue.minutes-generate'),
 		count(*) FILTER (WHERE kind = 'queue.transcript-ingest') FROM river_job`).Scan(&generate, &ingest))
 	require.Equal(t, 1, generate, "one generation queued")
 	require.Equal(t, 1, ingest, "three deliveries, one message")
 	require.NotContains(t, p.stdout.String()+p.stderr.String(), "We approve the budget", "no transcript text in the logs")
-	require.Equal(t, 0, p.stop(t))
 }
