@@ -7,7 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meetingminutes/minutes/shared/queue"
-	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
 // Enqueuer sends the transcript-ingest messages of receipts just recorded in tx. It exists
@@ -15,9 +14,9 @@ import (
 // (SenderEnqueuer). Either way a receipt is recorded as enqueued when it is written: it can
 // only commit after its message was sent.
 type Enqueuer interface {
-	// Enqueue sends ms (one tenant's). When it returns nil every message must exist if tx
-	// commits; an error rolls tx back and the request answers 5xx.
-	Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error
+	// Enqueue sends ms (of any tenants, each names its own). When it returns nil every
+	// message must exist if tx commits; an error rolls tx back and the requests answer 5xx.
+	Enqueue(ctx context.Context, tx pgx.Tx, ms []queue.Outgoing) error
 }
 
 // RiverEnqueuer enqueues on the PostgreSQL queue inside the receipts' transaction, in one
@@ -26,7 +25,7 @@ type Enqueuer interface {
 type RiverEnqueuer struct{ River *queue.River }
 
 // Enqueue implements Enqueuer with (*queue.River).SendManyTx.
-func (e RiverEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, _ tenancy.ID, ms []queue.Outgoing) error {
+func (e RiverEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, ms []queue.Outgoing) error {
 	if err := e.River.SendManyTx(ctx, tx, queue.TranscriptIngest, ms); err != nil {
 		return fmt.Errorf("enqueue %d notifications: %w", len(ms), err)
 	}
@@ -45,7 +44,7 @@ func (e RiverEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, _ tenancy.ID, ms 
 type SenderEnqueuer struct{ Sender queue.Sender }
 
 // Enqueue implements Enqueuer with Sender.Send per message; tx is not used.
-func (e SenderEnqueuer) Enqueue(ctx context.Context, _ pgx.Tx, _ tenancy.ID, ms []queue.Outgoing) error {
+func (e SenderEnqueuer) Enqueue(ctx context.Context, _ pgx.Tx, ms []queue.Outgoing) error {
 	for _, m := range ms {
 		if err := e.Sender.Send(ctx, queue.TranscriptIngest, m); err != nil {
 			return fmt.Errorf("enqueue transcript %s: %w", m.ID, err)

@@ -4,15 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
 // groupCommitter writes the work of concurrent requests in shared transactions: in a burst,
@@ -94,47 +89,16 @@ func (g *groupCommitter) loop() {
 	}
 }
 
-// commit writes a batch in one transaction, switching the tenant for each request's part.
+// commit writes a batch in one transaction (Handler.write). The transaction runs under the
+// committer's own deadline, not a request's: one caller leaving must not abort the others'.
 func (g *groupCommitter) commit(batch []*groupJob) error {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	// The parts of one tenant, in arrival order, share one tenant switch.
-	var order []tenancy.ID
-	parts := map[tenancy.ID][]tenantWork{}
+	var work []tenantWork
 	for _, j := range batch {
-		for _, tw := range j.work {
-			if _, ok := parts[tw.tenant]; !ok {
-				order = append(order, tw.tenant)
-			}
-			// The request's values (its log context) without its deadline: one caller
-			// leaving must not abort the others' transaction.
-			tw.ctx = context.WithoutCancel(tw.ctx)
-			parts[tw.tenant] = append(parts[tw.tenant], tw)
-		}
+		work = append(work, j.work...)
 	}
-	// Tenants in id order and keys in order within each (recordAll): every transaction locks
-	// in one global order, so concurrent groups cannot deadlock.
-	slices.SortFunc(order, func(a, b tenancy.ID) int { return strings.Compare(a.String(), b.String()) })
-	var err error
-	for attempt := 1; ; attempt++ {
-		err = tenancy.WithTenantsTx(ctx, g.h.db, func(tx pgx.Tx, use func(tenancy.ID) error) error {
-			for _, t := range order {
-				if err := use(t); err != nil {
-					return err
-				}
-				if err := g.h.recordAll(tx, parts[t]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		// A deadlock or serialization failure is the database asking for a retry of the
-		// whole transaction; anything else is the requests' answer.
-		if attempt == 3 || !retryable(err) {
-			break
-		}
-	}
-	if err != nil {
+	if err := g.h.write(ctx, work); err != nil {
 		return fmt.Errorf("group commit of %d requests: %w", len(batch), err)
 	}
 	return nil

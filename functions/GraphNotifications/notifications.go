@@ -195,8 +195,8 @@ func (h *Handler) resolve(ctx context.Context, g tenantGroup, verified bool) (te
 	return tenantWork{ctx: ctx, tenant: tenant, group: g, verified: verified}, true, nil
 }
 
-// commit records work durably: through the group committer when there is one, else one
-// transaction per tenant.
+// commit records work durably: through the group committer when there is one, else in a
+// transaction of its own.
 func (h *Handler) commit(ctx context.Context, work []tenantWork) error {
 	if len(work) == 0 {
 		return nil
@@ -204,29 +204,100 @@ func (h *Handler) commit(ctx context.Context, work []tenantWork) error {
 	if h.group != nil {
 		return h.group.submit(ctx, work)
 	}
-	for _, tw := range work {
-		if err := tenancy.WithTx(tw.ctx, h.db, tw.tenant, func(tx pgx.Tx) error { return h.record(tx, tw) }); err != nil {
+	return h.write(ctx, work)
+}
+
+// write records work (of one request or of a group of them) in one transaction. A deadlock
+// or serialization failure is the database asking for a retry of the whole transaction;
+// anything else is the requests' answer.
+func (h *Handler) write(ctx context.Context, work []tenantWork) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = tenancy.WithTenantsTx(ctx, h.db, func(tx pgx.Tx) error { return h.record(ctx, tx, work) })
+		if attempt == 3 || !retryable(err) {
 			return err
+		}
+	}
+}
+
+// record classifies work inside tx and writes a receipt, and the first time a message, for
+// each valid item, in three round trips whatever the number of tenants: every tenant's
+// subscriptions, every tenant's receipts (each pipelined behind its tenant switch), every
+// message. Tenants go in id order and keys in order within each: every transaction locks rows
+// in one global order, so concurrent ones holding the same redelivered notifications never
+// wait on each other in a cycle.
+func (h *Handler) record(ctx context.Context, tx pgx.Tx, work []tenantWork) error {
+	order, parts := byTenantID(work)
+	subs := make(map[tenancy.ID]map[uuid.UUID]graphhook.Subscription, len(order))
+	b := &pgx.Batch{}
+	for _, t := range order {
+		var ids []uuid.UUID
+		for _, tw := range parts[t] {
+			ids = append(ids, tw.group.batch.SubscriptionIDs()...)
+		}
+		subs[t] = map[uuid.UUID]graphhook.Subscription{}
+		if err := tenancy.QueueUse(b, t); err != nil {
+			return err
+		}
+		// One Graph tenant is one of ours: every part of t has the same azure id.
+		graphhook.QueueSubscriptions(b, parts[t][0].group.azure, ids, true, subs[t])
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("read subscriptions of %d tenants: %w", len(order), err)
+	}
+
+	b = &pgx.Batch{}
+	var out []queue.Outgoing
+	enqueued := map[tenancy.ID]int{}
+	for _, t := range order {
+		items := h.accepted(parts[t], subs[t])
+		if len(items) == 0 {
+			continue
+		}
+		if err := tenancy.QueueUse(b, t); err != nil {
+			return err
+		}
+		queueReceipts(b, t, items, func(m queue.Outgoing) {
+			out = append(out, m)
+			enqueued[t]++
+		})
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("record receipts: %w", err)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := h.enqueuer.Enqueue(ctx, tx, out); err != nil {
+		return err
+	}
+	for _, t := range order {
+		if n := enqueued[t]; n > 0 {
+			h.log.InfoContext(parts[t][0].ctx, "transcript notifications enqueued", "count", n)
 		}
 	}
 	return nil
 }
 
-// record classifies one tenant's items inside tx (whose tenant is tw.tenant) and writes a
-// receipt, and the first time a message, for each valid one.
-func (h *Handler) record(tx pgx.Tx, tw tenantWork) error { return h.recordAll(tx, []tenantWork{tw}) }
+// byTenantID gathers the parts of work by tenant, tenants in id order.
+func byTenantID(work []tenantWork) ([]tenancy.ID, map[tenancy.ID][]tenantWork) {
+	var order []tenancy.ID
+	parts := map[tenancy.ID][]tenantWork{}
+	for _, tw := range work {
+		if _, ok := parts[tw.tenant]; !ok {
+			order = append(order, tw.tenant)
+		}
+		parts[tw.tenant] = append(parts[tw.tenant], tw)
+	}
+	slices.SortFunc(order, func(a, b tenancy.ID) int { return strings.Compare(a.String(), b.String()) })
+	return order, parts
+}
 
-// recordAll is record for several parts of one tenant (one Graph tenant), reading their
-// subscriptions once.
-func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
-	var ids []uuid.UUID
-	for _, tw := range parts {
-		ids = append(ids, tw.group.batch.SubscriptionIDs()...)
-	}
-	subs, err := graphhook.LoadSubscriptions(parts[0].ctx, tx, parts[0].group.azure, ids, true)
-	if err != nil {
-		return err
-	}
+// accepted classifies one tenant's parts against its subscriptions and returns the items to
+// record, sorted by dedupe key; the others are logged and dropped.
+func (h *Handler) accepted(parts []tenantWork, subs map[uuid.UUID]graphhook.Subscription) []item {
 	var items []item
 	for _, tw := range parts {
 		results := graphhook.Classify(tw.group.batch, graphhook.ClassifyParams{Subscriptions: subs, TokensVerified: tw.verified})
@@ -236,13 +307,8 @@ func (h *Handler) recordAll(tx pgx.Tx, parts []tenantWork) error {
 			}
 		}
 	}
-	// Rows are locked in dedupe-key order, so concurrent transactions holding the same
-	// redelivered notifications never wait on each other in a cycle.
 	slices.SortStableFunc(items, func(a, b item) int { return strings.Compare(a.res.DedupeKey, b.res.DedupeKey) })
-	if len(items) == 0 {
-		return nil
-	}
-	return h.recordItems(parts[0].ctx, tx, parts[0].tenant, items)
+	return items
 }
 
 // Message is the body of the transcript-ingest message (the contract with TranscriptIngest).
@@ -311,11 +377,11 @@ type item struct {
 	msg Message
 }
 
-// recordItems writes the receipts of items (sorted by key) in one statement and sends the
-// messages of the new ones in one call. A redelivered notification only counts one more
-// delivery on its receipt; a receipt recorded without its message (by an older build) gets
-// it now.
-func (h *Handler) recordItems(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, items []item) error {
+// queueReceipts queues on b the statement writing the receipts of one tenant's items (sorted
+// by key); when the batch runs, send gets the message of each new receipt. A redelivered
+// notification only counts one more delivery on its receipt; a receipt recorded without its
+// message (by an older build) gets it now.
+func queueReceipts(b *pgx.Batch, tenant tenancy.ID, items []item, send func(queue.Outgoing)) {
 	var (
 		keys, subs, changes, resources []string
 		counts                         []int32
@@ -333,37 +399,19 @@ func (h *Handler) recordItems(ctx context.Context, tx pgx.Tx, tenant tenancy.ID,
 			append(changes, string(n.ChangeType)), append(resources, n.Resource)
 		counts = append(counts, 1)
 	}
-	rows, err := tx.Query(ctx, upsertReceipts, tenant, keys, subs, changes, resources, counts)
-	if err != nil {
-		return fmt.Errorf("record receipts: %w", err)
-	}
-	var out []queue.Outgoing
-	for rows.Next() {
+	b.Queue(upsertReceipts, tenant, keys, subs, changes, resources, counts).Query(func(rows pgx.Rows) error {
 		var (
 			key               string
 			inserted, pending bool
 		)
-		if err := rows.Scan(&key, &inserted, &pending); err != nil {
-			rows.Close()
-			return fmt.Errorf("record receipts: %w", err)
-		}
-		if inserted || pending {
-			out = append(out, queue.Outgoing{ID: key, Body: first[key].msg, TenantID: tenant})
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("record receipts: %w", err)
-	}
-	if len(out) == 0 {
-		h.log.DebugContext(ctx, "graph notifications redelivered", "count", len(keys))
-		return nil
-	}
-	if err := h.enqueuer.Enqueue(ctx, tx, tenant, out); err != nil {
+		_, err := pgx.ForEachRow(rows, []any{&key, &inserted, &pending}, func() error {
+			if inserted || pending {
+				send(queue.Outgoing{ID: key, Body: first[key].msg, TenantID: tenant})
+			}
+			return nil
+		})
 		return err
-	}
-	h.log.InfoContext(ctx, "transcript notifications enqueued", "count", len(out))
-	return nil
+	})
 }
 
 // drop logs items that are not acted on. A clientState mismatch is an alert: someone knows a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,6 +74,37 @@ func TestDuplicatesAndReordering(t *testing.T) {
 		{Key: b.azure.String() + ":transcript:tr-c", Times: 2, Enqueued: true},
 	}, b.receipts(t, b.tenant))
 	require.Equal(t, 2, b.jobs(t))
+}
+
+// TestOneBatchOfSeveralTenants: a batch mixing two tenants' notifications (their
+// subscriptions read, and receipts written, in one pipelined round trip each) records each in
+// its own tenant, and an item claiming one tenant with the other's subscription and secret is
+// dropped: each tenant's subscriptions are read under its own row-level security.
+func TestOneBatchOfSeveralTenants(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, grouped := range []bool{false, true} {
+		if grouped {
+			b.grouped(t)
+		}
+		otherAzure, otherSub := uuid.New(), uuid.New()
+		other := b.newTenant(t, otherAzure, otherSub, "other-secret")
+		suffix := fmt.Sprint(grouped)
+		mine := b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-mine-" + suffix})
+		theirs := b.transcript(t, graphhooktest.TranscriptOptions{TenantID: otherAzure, SubscriptionID: otherSub,
+			ClientState: "other-secret", TranscriptID: "tr-theirs-" + suffix})
+		forged := b.transcript(t, graphhooktest.TranscriptOptions{SubscriptionID: otherSub, ClientState: "other-secret",
+			TranscriptID: "tr-forged-" + suffix})
+		before := b.jobs(t)
+		rec := b.post(t, b.pub.Body(t, theirs, forged, mine))
+		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+		require.Equal(t, []receipt{{Key: otherAzure.String() + ":transcript:tr-theirs-" + suffix, Times: 1, Enqueued: true}}, b.receipts(t, other))
+		require.Contains(t, b.receipts(t, b.tenant), receipt{Key: b.azure.String() + ":transcript:tr-mine-" + suffix, Times: 1, Enqueued: true})
+		require.Equal(t, before+2, b.jobs(t), "grouped=%v: one message per valid notification, none for the forged one", grouped)
+	}
+	for _, r := range b.receipts(t, b.tenant) {
+		require.NotContains(t, r.Key, "tr-forged")
+	}
 }
 
 func TestJunkIsDroppedWithoutRetry(t *testing.T) {

@@ -54,7 +54,7 @@ type flakyEnqueuer struct {
 	failAfter atomic.Int32
 }
 
-func (f *flakyEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.ID, ms []queue.Outgoing) error {
+func (f *flakyEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, ms []queue.Outgoing) error {
 	for range ms {
 		if f.failAfter.Add(-1) >= 0 {
 			continue
@@ -63,7 +63,7 @@ func (f *flakyEnqueuer) Enqueue(ctx context.Context, tx pgx.Tx, tenant tenancy.I
 			return errors.New("queue down")
 		}
 	}
-	return f.next.Enqueue(ctx, tx, tenant, ms)
+	return f.next.Enqueue(ctx, tx, ms)
 }
 
 func setup(t testing.TB) bundle {
