@@ -24,8 +24,9 @@
 //     transcript-ingest is paused beforehand, with River's own switch (river_queue.paused_at,
 //     which River's producer reads when it starts): the workers run, but leave the ingest jobs
 //     alone, so the figures are the ack path's. With -workers run they take the jobs as they
-//     come; in this build TranscriptIngest answers 503 ("not yet"), so every job fails and is
-//     retried with River's backoff, which adds that work to the burst.
+//     come; with no Microsoft Graph credentials configured here TranscriptIngest answers
+//     unavailable, so every job fails and is retried with River's backoff, which adds that
+//     work (the job fetch, the failure and its reschedule) to the burst.
 //  5. Warm-up: -c requests at -c concurrency (opening the keep-alive connections and the
 //     handler's pool), not timed. Then the burst: -n distinct plain notifications (no resource
 //     data, resource communications/onlineMeetings('{meetingId}')/transcripts('{transcriptId}')
@@ -223,5 +224,5 @@ func workersNote(mode string) string {
 	if mode == "paused" {
 		return "running, transcript-ingest queue paused (River's river_queue.paused_at)"
 	}
-	return "running and taking the ingest jobs (TranscriptIngest answers 503 in this build: retried)"
+	return "running and taking the ingest jobs (TranscriptIngest has no Graph credentials here: each fails and is retried)"
 }
