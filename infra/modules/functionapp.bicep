@@ -153,6 +153,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
       AZURE_STORAGE_TABLE_URL: storage.properties.primaryEndpoints.table
       QUEUE_BACKEND: 'servicebus'
       SERVICEBUS_NAMESPACE: serviceBusHost
+      DATABASE_AUTH: 'entra'
       DATABASE_URL: '${postgresIdentityDsn} options=\'-c role=${values.postgres.runtimeRole}\''
       MIGRATIONS_DATABASE_URL: postgresIdentityDsn
       PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'

@@ -140,7 +140,34 @@ func CheckConsistency(file string, bicep []*BicepFile, armRaw []byte, values map
 			ps.add("appSettings", "app setting %s is set by Bicep, not by the Marketplace template", k)
 		}
 	}
+	checkEntraDatabase(ps, bicep, arm)
 	return ps.list
+}
+
+// checkEntraDatabase: the PostgreSQL servers both templates create take Microsoft Entra
+// tokens only, so a DATABASE_URL without a password works only with DATABASE_AUTH=entra (the
+// handler then fetches a token per connection, shared/pgauth); without it every connection
+// is refused and the app never becomes ready.
+func checkEntraDatabase(ps *problems, bicep []*BicepFile, arm map[string]any) {
+	authRE := regexp.MustCompile(`(?m)^\s*DATABASE_AUTH\s*:\s*'entra'`)
+	for _, f := range bicep {
+		for _, r := range f.Resources {
+			if strings.EqualFold(r.Type, "Microsoft.Web/sites/config") && strings.Contains(r.Body, "DATABASE_URL:") &&
+				!strings.Contains(strings.ToLower(r.Body), "password") && !authRE.MatchString(r.Body) {
+				ps.add("entraDatabaseAuth", "%s sets DATABASE_URL without a password but not DATABASE_AUTH: 'entra'", f.Path)
+			}
+		}
+	}
+	forEachResource(arm, "", func(res map[string]any, typ string) {
+		if !strings.EqualFold(typ, "Microsoft.Web/sites/config") {
+			return
+		}
+		props, _ := res["properties"].(map[string]any)
+		dsn, ok := props["DATABASE_URL"].(string)
+		if ok && !strings.Contains(strings.ToLower(dsn), "password") && props["DATABASE_AUTH"] != "entra" {
+			ps.add("entraDatabaseAuth", "the Marketplace template sets DATABASE_URL without a password but not DATABASE_AUTH=entra")
+		}
+	})
 }
 
 var settingKeyRE = regexp.MustCompile(`(?m)^\s*'?((?:\$\{values\.serviceBus\.connectionPrefix\}|[A-Za-z])[A-Za-z0-9_]*)'?\s*:`)

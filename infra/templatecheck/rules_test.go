@@ -127,6 +127,9 @@ func TestConsistencyRules(t *testing.T) {
 		{"appSettings", func(arm map[string]any) {
 			delete(armResource(arm, "Microsoft.Web/sites/config")["properties"].(map[string]any), "DATABASE_URL")
 		}},
+		{"entraDatabaseAuth", func(arm map[string]any) {
+			delete(armResource(arm, "Microsoft.Web/sites/config")["properties"].(map[string]any), "DATABASE_AUTH")
+		}},
 	} {
 		t.Run(tt.rule, func(t *testing.T) {
 			t.Parallel()
