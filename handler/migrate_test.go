@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -45,4 +47,47 @@ func TestMigrateCommand(t *testing.T) {
 		require.Equal(t, exitFailure, code)
 		require.Contains(t, errOut.String(), "migrate up")
 	})
+}
+
+// TestMigrateOnStart: an instance started on an empty database with MIGRATE_ON_START (as the
+// Azure templates start it) applies the schema before it answers, reports ready with every
+// set at its latest version, and a second start finds nothing to apply. A database it cannot
+// reach stops the start (exit 1) rather than serving on a missing schema.
+func TestMigrateOnStart(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Empty(t)
+	env := []string{"DATABASE_URL=" + db.AppURL, "MIGRATIONS_DATABASE_URL=" + db.OwnerURL,
+		"MIGRATE_ON_START=true", "BLOB_DIR=" + t.TempDir()}
+	health := func(p *proc) map[string]any {
+		req, _ := http.NewRequest(http.MethodGet, p.base+"/api/health", nil)
+		res, b := do(t, req)
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s", b)
+		var h map[string]any
+		require.NoError(t, json.Unmarshal(b, &h))
+		return h
+	}
+	p := start(t, []string{"standalone"}, env...)
+	h := health(p)
+	require.Equal(t, "ready", h["status"])
+	schema := h["schema"].(map[string]any)
+	for _, s := range []migrate.Set{migrate.SetControl, migrate.SetTenant} {
+		v := schema[string(s)].(map[string]any)
+		require.Equal(t, float64(migrate.Latest(s)), v["current"], "%s migrated on start", s)
+	}
+	require.Contains(t, p.stdout.String(), "schema migrated on start")
+	require.Contains(t, p.stdout.String(), "applied 1,")
+	require.Equal(t, 0, p.stop(t))
+
+	again := start(t, []string{"standalone"}, env...)
+	require.Equal(t, "ready", health(again)["status"])
+	require.Contains(t, again.stdout.String(), "control: version")
+	require.NotContains(t, again.stdout.String(), "applied 1,", "nothing to apply the second time")
+	require.Equal(t, 0, again.stop(t))
+
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"standalone"}, lookup("PORT", freePort(t), "LISTEN_HOST", "127.0.0.1",
+		"DATABASE_URL", db.AppURL, "MIGRATE_ON_START", "1",
+		"MIGRATIONS_DATABASE_URL", "postgres://minutes_owner@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"), &out, &errOut)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut.String(), "migrate on start")
 }

@@ -36,6 +36,10 @@ func serve(ctx context.Context, cfg *config.Config, m mode, stdout, stderr io.Wr
 	}
 
 	log := logging.NewSplit(stdout, stderr, cfg.LogLevel)
+	// The schema before anything reads it (the web start-up and the pool's first users).
+	if err := migrateOnStart(ctx, cfg, log); err != nil {
+		return err
+	}
 	a, err := newApp(cfg, m, log)
 	if err != nil {
 		return err

@@ -156,6 +156,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
       DATABASE_AUTH: 'entra'
       DATABASE_URL: '${postgresIdentityDsn} options=\'-c role=${values.postgres.runtimeRole}\''
       MIGRATIONS_DATABASE_URL: postgresIdentityDsn
+      MIGRATE_ON_START: 'true'
       PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
       SESSION_KEYS: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${values.keyVault.secrets.sessionKeys}/)'
       LOG_LEVEL: 'info'

@@ -74,6 +74,10 @@ type Database struct {
 	// token of the app's managed identity (Azure Database for PostgreSQL), fetched per new
 	// connection, instead of a password in the URL.
 	EntraAuth bool
+	// MigrateOnStart is MIGRATE_ON_START: serve and standalone apply pending migrations (as
+	// 'handler migrate up' does, under its advisory locks) before they answer anything. For
+	// installs nobody runs commands in: the Azure templates and the Marketplace app set it.
+	MigrateOnStart bool
 }
 
 // Blob is where transcripts and documents are stored.
@@ -217,10 +221,11 @@ func Load(lookup Lookup) (*Config, error) {
 		InvocationTimeout: p.duration("INVOCATION_TIMEOUT", 9*time.Minute),
 		DevAuth:           p.boolean("DEV_AUTH"),
 		Database: Database{
-			URL:           p.postgres("DATABASE_URL"),
-			MigrationsURL: p.postgres("MIGRATIONS_DATABASE_URL"),
-			MaxConns:      p.integer("DATABASE_MAX_CONNS", 10, 1, 1000),
-			EntraAuth:     p.oneOf("DATABASE_AUTH", "", "password", "entra") == "entra",
+			URL:            p.postgres("DATABASE_URL"),
+			MigrationsURL:  p.postgres("MIGRATIONS_DATABASE_URL"),
+			MaxConns:       p.integer("DATABASE_MAX_CONNS", 10, 1, 1000),
+			EntraAuth:      p.oneOf("DATABASE_AUTH", "", "password", "entra") == "entra",
+			MigrateOnStart: p.boolean("MIGRATE_ON_START"),
 		},
 		Blob: Blob{
 			Dir:              p.str("BLOB_DIR"),
