@@ -22,6 +22,7 @@ import (
 	"github.com/meetingminutes/minutes/shared/billing/billingtest"
 	"github.com/meetingminutes/minutes/shared/dbtest"
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
@@ -34,7 +35,7 @@ type bundle struct {
 	stripe *billingtest.Stripe
 	now    time.Time
 	serve  http.Handler
-	logs   *bytes.Buffer
+	logs   *logtest.Buffer
 	tenant tenancy.ID
 	cust   string
 	sub    string
@@ -42,7 +43,7 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	b := &bundle{ctx: context.Background(), db: dbtest.New(t), stripe: billingtest.New(t), now: time.Now().UTC(), logs: &bytes.Buffer{}}
+	b := &bundle{ctx: context.Background(), db: dbtest.New(t), stripe: billingtest.New(t), now: time.Now().UTC(), logs: &logtest.Buffer{}}
 	pool, err := pgxpool.New(b.ctx, b.db.AppURL)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
@@ -51,7 +52,7 @@ func setup(t testing.TB) *bundle {
 	client, err := billing.NewClient(billing.Config{SecretKey: billingtest.SecretKey, APIBase: base, MaxNetworkRetries: -1,
 		Prices: billing.Prices{billing.PriceStarter: "price_starter", billing.PricePro: "price_pro"}})
 	require.NoError(t, err)
-	log := slog.New(slog.NewJSONHandler(&lockedBuffer{b: b.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ent := billing.NewEntitlements(pool, nil, func() time.Time { return b.now })
 	hooks, err := billing.NewWebhooks(pool, client, ent, nil, billing.WebhookConfig{Secret: secret, Now: func() time.Time { return b.now }, Logger: log})
 	require.NoError(t, err)
@@ -66,17 +67,6 @@ func setup(t testing.TB) *bundle {
 	}))
 	b.stripe.SetCustomer(b.cust, tn.ID.String())
 	return b
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
 }
 
 func (b *bundle) subscription(status, price string, seats int64) billingtest.Subscription {
