@@ -1,9 +1,7 @@
 package graphnotifications
 
 import (
-	"crypto/rsa"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -11,8 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/meetingminutes/minutes/shared/funchost"
-	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/graphhook/graphhooktest"
 	"github.com/meetingminutes/minutes/shared/tenancy"
 )
@@ -20,11 +16,7 @@ import (
 // grouped switches the bundle's handler to group commit.
 func (b *bundle) grouped(t *testing.T) {
 	t.Helper()
-	b.handler = New(b.pool, tenancy.NewRegistry(b.pool), b.enq, Config{
-		AppID: b.pub.AppID, DiscoveryURL: b.pub.Keys.DiscoveryURL(), HTTPClient: b.pub.Keys.Client(), Now: b.pub.Clock.Now,
-		CertificateKeys: map[string]*rsa.PrivateKey{b.pub.CertificateID: b.pub.CertificateKey}, GroupCommit: 2,
-	}, slog.New(slog.DiscardHandler))
-	b.serve = funchost.New(funchost.Options{}).HTTP("GraphNotifications", b.handler.Serve, funchost.MaxBody(graphhook.MaxBatchBytes))
+	b.configure(func(c *Config) { c.GroupCommit = 2 })
 }
 
 // TestGroupCommitBurst: concurrent requests of several tenants, each delivered twice, share

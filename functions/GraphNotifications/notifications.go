@@ -58,6 +58,11 @@ type Config struct {
 	// CertificateKeys maps an encryptionCertificateId to its private key: hold the current
 	// and the previous certificate while Graph still uses the old one.
 	CertificateKeys map[string]*rsa.PrivateKey
+	// AnswerWithin bounds the work of one request: what is not recorded by then answers 503
+	// (Graph redelivers; the receipts make the redelivery harmless). Graph counts an answer
+	// slower than 2.9 s as slow and throttles, then drops, the notifications of a URL slow
+	// too often, so a stalled database must fail fast rather than slowly. Default 2.5 s.
+	AnswerWithin time.Duration
 	// GroupCommit, when above zero, is the number of committers that write concurrent
 	// requests in shared transactions (see groupCommitter); 0 writes each request in its own.
 	GroupCommit int
@@ -71,8 +76,13 @@ type Handler struct {
 	verifier  *graphhook.TokenVerifier
 	decrypter *graphhook.Decrypter
 	group     *groupCommitter
+	answer    time.Duration
 	log       *slog.Logger
 }
+
+// defaultAnswerWithin is Config.AnswerWithin's default: below Graph's 2.9 s "slow" mark with
+// room for the network.
+const defaultAnswerWithin = 2500 * time.Millisecond
 
 // New returns the handler. db is the runtime pool (tenant transactions), tenants maps Graph
 // tenants to ours, enq sends transcript-ingest messages; log nil discards.
@@ -80,8 +90,11 @@ func New(db tenancy.Beginner, tenants Tenants, enq Enqueuer, cfg Config, log *sl
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{db: db, tenants: tenants, enqueuer: enq, log: log,
+	h := &Handler{db: db, tenants: tenants, enqueuer: enq, log: log, answer: cfg.AnswerWithin,
 		decrypter: &graphhook.Decrypter{Keys: cfg.CertificateKeys}}
+	if h.answer <= 0 {
+		h.answer = defaultAnswerWithin
+	}
 	if cfg.GroupCommit > 0 {
 		h.group = newGroupCommitter(h, cfg.GroupCommit, groupMax)
 	}
@@ -98,7 +111,8 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	if handled || err != nil {
 		return err
 	}
-	ctx := r.Context()
+	ctx, cancel := context.WithTimeout(r.Context(), h.answer)
+	defer cancel()
 	verified, err := h.verifyTokens(ctx, b)
 	if err != nil {
 		return err

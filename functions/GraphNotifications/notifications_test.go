@@ -245,6 +245,43 @@ func TestNothingLostWhenDependenciesFail(t *testing.T) {
 		require.Equal(t, 1, b.jobs(t))
 	})
 
+	// A stalled database (here: a lock the receipts wait on) must not make Graph wait: the
+	// request answers 503 within its budget, well before Graph's 2.9 s "slow" mark, and once
+	// the database moves again the redelivery leaves exactly one receipt and one message,
+	// whether or not the abandoned transaction committed meanwhile.
+	for _, grouped := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stalled database answers 503 in time (group commit %v)", grouped), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			b.configure(func(c *Config) {
+				c.AnswerWithin = 300 * time.Millisecond
+				if grouped {
+					c.GroupCommit = 2
+				}
+			})
+			body := b.pub.Body(t, b.transcript(t, graphhooktest.TranscriptOptions{TranscriptID: "tr-stall"}))
+			ctx := context.Background()
+			lock, err := b.owner.Begin(ctx)
+			require.NoError(t, err)
+			_, err = lock.Exec(ctx, `LOCK TABLE notification_receipts IN ACCESS EXCLUSIVE MODE`)
+			require.NoError(t, err)
+			start := time.Now()
+			rec := b.post(t, body)
+			took := time.Since(start)
+			require.NoError(t, lock.Rollback(ctx))
+			require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+			require.Less(t, took, 2*time.Second, "answered long before Graph's 2.9 s mark")
+			require.GreaterOrEqual(t, took, 300*time.Millisecond, "it did wait for the database")
+
+			require.Equal(t, http.StatusAccepted, b.post(t, body).Code)
+			require.Eventually(t, func() bool { return b.jobs(t) == 1 }, 5*time.Second, 20*time.Millisecond)
+			rs := b.receipts(t, b.tenant)
+			require.Len(t, rs, 1)
+			require.Equal(t, b.azure.String()+":transcript:tr-stall", rs[0].Key)
+			require.True(t, rs[0].Enqueued)
+		})
+	}
+
 	t.Run("queue failure rolls the receipt back", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

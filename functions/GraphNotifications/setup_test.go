@@ -98,13 +98,23 @@ func setup(t testing.TB) bundle {
 	river, err := queue.NewRiver(pool, queue.RiverOptions{})
 	require.NoError(t, err)
 	b.enq = &flakyEnqueuer{next: RiverEnqueuer{River: river}}
-	log := slog.New(logging.NewHandler(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	b.handler = New(pool, tenancy.NewRegistry(pool), b.enq, Config{
+	b.configure(nil)
+	return b
+}
+
+// configure (re)builds the bundle's handler with the test publisher's keys and clock, after
+// change edits the configuration (nil: none).
+func (b *bundle) configure(change func(*Config)) {
+	cfg := Config{
 		AppID: b.pub.AppID, DiscoveryURL: b.pub.Keys.DiscoveryURL(), HTTPClient: b.pub.Keys.Client(), Now: b.pub.Clock.Now,
 		CertificateKeys: map[string]*rsa.PrivateKey{b.pub.CertificateID: b.pub.CertificateKey},
-	}, log)
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	log := slog.New(logging.NewHandler(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	b.handler = New(b.pool, tenancy.NewRegistry(b.pool), b.enq, cfg, log)
 	b.serve = funchost.New(funchost.Options{Logger: log}).HTTP("GraphNotifications", b.handler.Serve, funchost.MaxBody(graphhook.MaxBatchBytes))
-	return b
 }
 
 // newTenant creates a tenant for the Entra tenant azure with one active transcript
