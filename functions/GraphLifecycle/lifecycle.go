@@ -93,7 +93,9 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	if handled || err != nil {
 		return err
 	}
-	ctx := r.Context()
+	// Graph holds the lifecycle URL to the notification URL's deadline.
+	ctx, cancel := context.WithTimeout(r.Context(), graphhook.AnswerWithin)
+	defer cancel()
 	verified := true
 	if b.NeedsTokenVerification() {
 		verified = false

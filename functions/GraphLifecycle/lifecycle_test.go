@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -190,5 +191,30 @@ func TestLifecycleDatabaseDown(t *testing.T) {
 	dead.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/graph/lifecycle", bytes.NewReader(body)))
 	require.GreaterOrEqual(t, rec.Code, 500)
 	require.Equal(t, http.StatusAccepted, b.post(t, body).Code) // the redelivery, once it is back
+	require.Equal(t, "reauthorize", b.status(t, sub))
+}
+
+// TestLifecycleStalledDatabase: a database that stalls (a lock the update waits on) gets a
+// 503 before Graph's 2.9 s "slow" mark, not a late answer; the redelivery then applies.
+func TestLifecycleStalledDatabase(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sub := b.subscription(t, "transcripts", "active")
+	body := b.pub.Body(t, b.pub.LifecycleNotification(sub, b.azure, b.secret, graphhook.LifecycleReauthorizationRequired))
+	owner, err := pgx.Connect(t.Context(), b.db.OwnerURL)
+	require.NoError(t, err)
+	defer owner.Close(context.Background())
+	lock, err := owner.Begin(t.Context())
+	require.NoError(t, err)
+	_, err = lock.Exec(t.Context(), `LOCK TABLE graph_subscriptions IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+	start := time.Now()
+	rec := b.post(t, body)
+	took := time.Since(start)
+	require.NoError(t, lock.Rollback(t.Context()))
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.Less(t, took, 2900*time.Millisecond)
+	require.Equal(t, "active", b.status(t, sub))
+	require.Equal(t, http.StatusAccepted, b.post(t, body).Code)
 	require.Equal(t, "reauthorize", b.status(t, sub))
 }

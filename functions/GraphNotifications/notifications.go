@@ -59,9 +59,8 @@ type Config struct {
 	// and the previous certificate while Graph still uses the old one.
 	CertificateKeys map[string]*rsa.PrivateKey
 	// AnswerWithin bounds the work of one request: what is not recorded by then answers 503
-	// (Graph redelivers; the receipts make the redelivery harmless). Graph counts an answer
-	// slower than 2.9 s as slow and throttles, then drops, the notifications of a URL slow
-	// too often, so a stalled database must fail fast rather than slowly. Default 2.5 s.
+	// (Graph redelivers; the receipts make the redelivery harmless), so a stalled database
+	// fails fast rather than slowly. Default graphhook.AnswerWithin.
 	AnswerWithin time.Duration
 	// GroupCommit, when above zero, is the number of committers that write concurrent
 	// requests in shared transactions (see groupCommitter); 0 writes each request in its own.
@@ -80,9 +79,6 @@ type Handler struct {
 	log       *slog.Logger
 }
 
-// defaultAnswerWithin is Config.AnswerWithin's default: below Graph's 2.9 s "slow" mark with
-// room for the network.
-const defaultAnswerWithin = 2500 * time.Millisecond
 
 // New returns the handler. db is the runtime pool (tenant transactions), tenants maps Graph
 // tenants to ours, enq sends transcript-ingest messages; log nil discards.
@@ -93,7 +89,7 @@ func New(db tenancy.Beginner, tenants Tenants, enq Enqueuer, cfg Config, log *sl
 	h := &Handler{db: db, tenants: tenants, enqueuer: enq, log: log, answer: cfg.AnswerWithin,
 		decrypter: &graphhook.Decrypter{Keys: cfg.CertificateKeys}}
 	if h.answer <= 0 {
-		h.answer = defaultAnswerWithin
+		h.answer = graphhook.AnswerWithin
 	}
 	if cfg.GroupCommit > 0 {
 		h.group = newGroupCommitter(h, cfg.GroupCommit, groupMax)
