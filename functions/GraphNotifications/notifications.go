@@ -79,7 +79,6 @@ type Handler struct {
 	log       *slog.Logger
 }
 
-
 // New returns the handler. db is the runtime pool (tenant transactions), tenants maps Graph
 // tenants to ours, enq sends transcript-ingest messages; log nil discards.
 func New(db tenancy.Beginner, tenants Tenants, enq Enqueuer, cfg Config, log *slog.Logger) *Handler {
