@@ -32,7 +32,7 @@ type groupJob struct {
 }
 
 // groupMax is the most requests one shared transaction takes: with two committers and 200
-// concurrent senders, larger batches measured better (bench/notifyburst: 2,300-2,600/s).
+// concurrent senders, larger batches measured better (bench/notifyburst).
 const groupMax = 256
 
 // groupTimeout bounds one shared transaction; the requests waiting on it answer 5xx after it.
