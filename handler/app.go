@@ -52,12 +52,19 @@ type app struct {
 	reviewer   *review.Service
 	fns        []function
 	shared     shared
+	// license is the license the process runs under (nil: none configured).
+	license *licenseGate
 }
 
 // newApp wires the product without touching the network: pools connect lazily, so the port
 // is answering before any slow start-up work happens.
 func newApp(cfg *config.Config, m mode, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, mode: m, log: log, runner: health.Runner{Timeout: 2 * time.Second}}
+	// The license gate first: a process that may not run opens nothing.
+	var err error
+	if a.license, err = newLicenseGate(cfg, log, time.Now, managedIdentity); err != nil {
+		return nil, err
+	}
 	opts := funchost.Options{Logger: log, Timeout: cfg.InvocationTimeout}
 	if cfg.Database.URL.IsSet() {
 		pc, err := pgxpool.ParseConfig(cfg.Database.URL.Reveal())
@@ -95,7 +102,6 @@ func newApp(cfg *config.Config, m mode, log *slog.Logger) (*app, error) {
 	}
 	a.health = healthfn.New(deps)
 
-	var err error
 	if a.web, err = a.newWeb(cfg); err != nil {
 		a.close()
 		return nil, err
@@ -223,10 +229,7 @@ func (a *app) checks() []health.Check {
 			return reachable(ctx, u)
 		}
 	}
-	lic := health.Check{Name: config.FeatureLicense, Disabled: cfg.Feature(config.FeatureLicense).Reason}
-	if cfg.LicenseKey.IsSet() {
-		lic.Disabled = "LICENSE_KEY is set, but license verification is not in this build yet"
-	}
+	lic := a.license.check(cfg.Feature(config.FeatureLicense).Reason)
 	return []health.Check{db, q, b, lic}
 }
 

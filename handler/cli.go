@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/meetingminutes/minutes/shared/config"
 )
@@ -28,6 +29,14 @@ commands:
   migrate up|status        apply or show schema migrations (MIGRATIONS_DATABASE_URL, else DATABASE_URL)
   minutes [--offline] [--format md|json] FILE.vtt|-
                            draft minutes from a transcript (the LLM when OPENAI_* is set)
+  license keygen [--out DIR]
+                           write a new vendor key pair (RSA 3072; the private key mode 0600)
+  license issue --key PRIVATE.pem --customer NAME --edition E --seats N --days D
+                [--features a,b] [--grace 14d] [--phone-home]
+                           print a license signed with the private key
+  license verify [--public-key FILE] [TOKEN|FILE|-]
+                           print a license's claims and state (default LICENSE_KEY): exit 0 when
+                           valid or in its grace period, 1 when not
   version                  print version, commit and schema versions
 `
 
@@ -74,6 +83,8 @@ func dispatch(ctx context.Context, args []string, lookup config.Lookup, stdout, 
 		return printVersion(stdout)
 	case "minutes":
 		return minutesCmd(ctx, args, os.Stdin, stdout, stderr, lookup)
+	case "license":
+		return licenseCmd(args, os.Stdin, stdout, lookup, time.Now)
 	}
 	cfg, err := config.Load(lookup)
 	if err != nil {

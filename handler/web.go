@@ -73,6 +73,8 @@ func (a *app) newWeb(cfg *config.Config) (*web, error) {
 	if s := a.billingSessions(); s != nil {
 		prov.WithCustomers(provisionCustomers{s})
 		w.invites.WithSeats(seatGate{a.billingEntitlements()})
+	} else if s := a.license.seats(w.registry, w.stores); s != nil {
+		w.invites.WithSeats(s) // self-hosted or Marketplace: the license's seats, a warning beyond
 	}
 	deps := signin.Deps{Sessions: sm, States: identity.StateCodec{Key: keys[0]}, Tenants: w.registry, Stores: w.stores,
 		Provisioner: prov, Invites: w.invites, DevAuth: cfg.DevAuth, Log: a.log,
