@@ -196,8 +196,8 @@ func clip(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
 	}
 	return s
 }

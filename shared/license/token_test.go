@@ -217,3 +217,9 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestClipKeepsMessagesReadable(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, strings.Repeat("é", 40)+"…", clip(strings.Repeat("é", 50)), "never cuts a character in two")
+	require.Equal(t, "ab", clip("a\nb"), "no control characters in a one-line message")
+}
