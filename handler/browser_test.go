@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/meetingminutes/minutes/shared/dbtest"
 	"github.com/meetingminutes/minutes/shared/logging/logtest"
 	"io"
 	"mime"
@@ -330,7 +331,7 @@ func TestBrowserSignUpToApproval(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	entra := entratest.New(t, entratest.Options{})
 	azureTenant := uuid.New()
 	admin := entra.AddUser(entratest.User{TenantID: azureTenant, Name: "Ada Admin", Email: "ada@contoso.example", Admin: true})
@@ -571,7 +572,7 @@ func TestBrowserDevSignIn(t *testing.T) {
 	deadline := time.Now().Add(browserBudget)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	app := startStandalone(t, freePort(t), "DATABASE_URL="+db.AppURL, "BLOB_DIR="+t.TempDir(), "DEV_AUTH=1")
 
 	b := newBrowser(t, "dev", deadline)

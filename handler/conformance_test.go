@@ -27,7 +27,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/meetingminutes/minutes/shared/dbtest"
-	"github.com/meetingminutes/minutes/shared/queue"
 )
 
 const hostVersion = "4.1037.0.0"
@@ -150,16 +149,6 @@ func fixtures(t *testing.T, prefix string) map[string][]byte {
 	return out
 }
 
-// migratedDB is a fresh database with River's schema too, as 'handler migrate up' leaves it:
-// the PostgreSQL queue lives there.
-func migratedDB(t *testing.T) *dbtest.DB {
-	t.Helper()
-	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(context.Background(), db.OwnerURL)
-	require.NoError(t, err)
-	return db
-}
-
 // env returns the settings of a ready, database-backed instance on db.
 func dbEnv(t *testing.T, db *dbtest.DB) []string {
 	return []string{"DATABASE_URL=" + db.AppURL, "BLOB_DIR=" + t.TempDir()}
@@ -167,7 +156,7 @@ func dbEnv(t *testing.T, db *dbtest.DB) []string {
 
 func TestConformanceTimerReplays(t *testing.T) {
 	t.Parallel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	for name, body := range fixtures(t, "timer_") {
 		t.Run(name, func(t *testing.T) {
@@ -184,7 +173,7 @@ func TestConformanceTimerReplays(t *testing.T) {
 
 func TestConformanceServiceBusReplays(t *testing.T) {
 	t.Parallel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	for name, body := range fixtures(t, "sb_") {
 		t.Run(name, func(t *testing.T) {
@@ -233,7 +222,7 @@ func TestConformanceServiceBusReplays(t *testing.T) {
 
 func TestConformanceHTTPDefaultModeReplays(t *testing.T) {
 	t.Parallel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	for name, body := range fixtures(t, "http_") {
 		t.Run(name, func(t *testing.T) {
@@ -254,7 +243,7 @@ func TestConformanceHTTPDefaultModeReplays(t *testing.T) {
 
 func TestConformanceForwardedHTTP(t *testing.T) {
 	t.Parallel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	p := start(t, nil, dbEnv(t, db)...)
 
 	req, _ := http.NewRequest(http.MethodGet, p.base+"/api/health", nil)
@@ -320,7 +309,7 @@ func TestConformanceForwardedHTTP(t *testing.T) {
 
 func TestConformanceConcurrentInvocations(t *testing.T) {
 	t.Parallel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	p := start(t, nil, dbEnv(t, db)...)
 	timer := fixtures(t, "timer_D2")["timer_D2_status_null"]
 	var wg sync.WaitGroup
@@ -405,7 +394,7 @@ func TestConformanceSIGTERMDrainsInFlightInvocations(t *testing.T) {
 
 func TestConformanceStandaloneHasNoEnvelopePaths(t *testing.T) {
 	t.Parallel()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	p := start(t, []string{"standalone"}, dbEnv(t, db)...)
 	for _, name := range []string{"TranscriptIngest", "TenantHealthSweep", "Health", "Api"} {
 		res, b := p.invoke(t, name, fixtures(t, "sb_C2")["sb_C2_binary"])

@@ -11,7 +11,6 @@ import (
 	"github.com/meetingminutes/minutes/shared/config"
 	"github.com/meetingminutes/minutes/shared/migrate"
 	"github.com/meetingminutes/minutes/shared/pgauth"
-	"github.com/meetingminutes/minutes/shared/queue"
 )
 
 func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout io.Writer) error {
@@ -41,7 +40,7 @@ func migrateCmd(ctx context.Context, cfg *config.Config, args []string, stdout i
 			}
 			lines = append(lines, fmt.Sprintf("%s: version %d of %d (%s)", s.Set, s.Current, s.Latest, pending))
 		}
-		rs, err := queue.RiverStatus(ctx, dsn.Reveal())
+		rs, err := migrate.RiverStatus(ctx, dsn.Reveal())
 		if err != nil {
 			return fmt.Errorf("migrate status: %w", err)
 		}
@@ -93,7 +92,7 @@ func migrateUp(ctx context.Context, dsn config.Secret) ([]string, error) {
 		}
 		lines = append(lines, fmt.Sprintf("%s: version %d (%s)", r.Set, r.Current, applied))
 	}
-	versions, err := queue.MigrateRiver(ctx, dsn.Reveal())
+	versions, err := migrate.River(ctx, dsn.Reveal())
 	if err != nil {
 		return nil, err
 	}

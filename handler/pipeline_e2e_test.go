@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/meetingminutes/minutes/shared/dbtest"
 	"github.com/meetingminutes/minutes/shared/graph/graphtest"
 	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/identity/entratest"
@@ -28,7 +29,7 @@ import (
 func TestPipelineEndToEnd(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := migratedDB(t)
+	db := dbtest.New(t)
 	fake := graphtest.New(t)
 	entra := entratest.New(t, entratest.Options{})
 	azure := uuid.New()

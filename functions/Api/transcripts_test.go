@@ -44,8 +44,6 @@ func setupUploads(t *testing.T, opts *upload.Options) *uploadBundle {
 	t.Helper()
 	env := reviewtest.New(t)
 	ctx := context.Background()
-	_, err := queue.MigrateRiver(ctx, env.DB.OwnerURL)
-	require.NoError(t, err)
 	owner, err := pgxpool.New(ctx, env.DB.OwnerURL)
 	require.NoError(t, err)
 	t.Cleanup(owner.Close)

@@ -70,8 +70,6 @@ func setup(t testing.TB) bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 
 	down := &atomic.Bool{}
 	cfg, err := pgxpool.ParseConfig(db.AppURL)

@@ -44,11 +44,10 @@ func setup(t *testing.T, opts ...func(*Deps)) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	pool := db.App
 	b := &bundle{t: t, ctx: ctx, pool: pool, registry: tenancy.NewRegistry(pool), mailDir: t.TempDir()}
 	azure := uuid.New()
+	var err error
 	b.tenant, _, err = b.registry.Create(ctx, tenancy.NewTenant{Name: "Contoso", AzureTenantID: &azure})
 	require.NoError(t, err)
 	stores := store.NewManagedResolver(pool)

@@ -30,9 +30,6 @@ const portalUploadText = "Roadmap review-20260310_150241-Meeting Recording\n\nPr
 func setupUploads(t *testing.T) *bundle {
 	t.Helper()
 	env := reviewtest.New(t)
-	ctx := context.Background()
-	_, err := queue.MigrateRiver(ctx, env.DB.OwnerURL)
-	require.NoError(t, err)
 	river, err := queue.NewRiver(env.DB.App, queue.RiverOptions{})
 	require.NoError(t, err)
 	blobs, err := blob.NewDir(t.TempDir())

@@ -42,8 +42,6 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	pool := db.App
 	b := &bundle{t: t, ctx: ctx, pool: pool, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
 		stores: store.NewManagedResolver(pool), now: time.Now()}

@@ -67,12 +67,11 @@ func setup(t *testing.T, opts ...option) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	pool := db.App
 
 	b := &bundle{t: t, ctx: ctx, pool: pool, fake: graphtest.New(t), registry: tenancy.NewRegistry(pool),
 		stores: store.NewManagedResolver(pool), logs: &logtest.Buffer{}, now: time.Now()}
+	var err error
 	b.vtt, err = os.ReadFile(filepath.Join("testdata", "standup.vtt"))
 	require.NoError(t, err)
 	b.tenant = b.newTenant(t, "Contoso")

@@ -58,7 +58,7 @@ var process struct {
 }
 
 // New returns a fresh database (created from a per-process template that has both migration
-// sets applied), owned by minutes_owner, with a pool connected as minutes_app; dropped on
+// sets and River's schema applied), owned by minutes_owner, with a pool connected as minutes_app; dropped on
 // t.Cleanup (WITH (FORCE)).
 func New(t testing.TB) *DB {
 	t.Helper()
@@ -192,6 +192,11 @@ func template(ctx context.Context, admin *pgxpool.Pool) (string, error) {
 			return err
 		}
 		if _, err := migrate.Up(ctx, roleURL(OwnerRole, name)); err != nil {
+			return fmt.Errorf("migrate template %s: %w", name, err)
+		}
+		// River's schema too, as 'handler migrate up' applies it: the PostgreSQL queue's
+		// tables are part of the production schema.
+		if _, err := migrate.River(ctx, roleURL(OwnerRole, name)); err != nil {
 			return fmt.Errorf("migrate template %s: %w", name, err)
 		}
 		return nil

@@ -38,8 +38,6 @@ func TestPipelineEndToEnd(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	pool := db.App
 	az := emulatortest.Azurite(t)
 	blobs, err := blob.NewAzureFromConnectionString(az.ConnectionString, "e2e-"+strings.ToLower(uuid.NewString()[:8]), nil)

@@ -22,8 +22,6 @@ func TestSweepRemindsOnceAndRequeuesStuckPublications(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	pool := db.App
 	reg := tenancy.NewRegistry(pool)
 	az := uuid.New()

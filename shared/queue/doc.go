@@ -24,7 +24,7 @@
 // Timers are River periodic jobs enqueued by the elected leader, one occurrence per period
 // across all replicas.
 //
-// River's tables are created by [MigrateRiver] (River's own migrator, run as the owner role by
+// River's tables are created by migrate.River (River's own migrator, run as the owner role by
 // `handler migrate up`); the runtime role then has DML on them through the default privileges
 // of control migration 00001. River stores job args as jsonb, so a function receives a body
 // equal as JSON to the one sent, not byte for byte (key order and spacing may differ); Service

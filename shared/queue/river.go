@@ -12,11 +12,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/migrate"
 )
-
-// riverSchema is the schema holding River's tables. It is named explicitly (rather than left
-// to search_path) in the migrator and in every client, so they always agree.
-const riverSchema = "public"
 
 // DefaultMaxAttempts is how many times a message is delivered before it is given up (and
 // parked): Service Bus' default maxDeliveryCount, so both backends behave alike.
@@ -49,7 +46,7 @@ type River struct {
 }
 
 // NewRiver returns a sender over pool (the runtime role's pool is enough: minutes_app may
-// insert River jobs). River's schema must have been migrated (MigrateRiver).
+// insert River jobs). River's schema must have been migrated (migrate.River).
 func NewRiver(pool *pgxpool.Pool, opts RiverOptions) (*River, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("new river sender: pool is nil")
@@ -60,7 +57,7 @@ func NewRiver(pool *pgxpool.Pool, opts RiverOptions) (*River, error) {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:      loggerOrDiscard(opts.Logger),
 		MaxAttempts: opts.MaxAttempts,
-		Schema:      riverSchema,
+		Schema:      migrate.RiverSchema,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new river sender: %w", err)

@@ -36,9 +36,6 @@ type riverBundle struct {
 func setupRiver(t *testing.T, opts RiverOptions) riverBundle {
 	t.Helper()
 	db := dbtest.New(t)
-	ctx := t.Context()
-	_, err := MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	pool := appPool(t, db)
 	logs := &syncBuffer{}
 	log := slog.New(logging.NewHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/meetingminutes/minutes/shared/funchost"
+	"github.com/meetingminutes/minutes/shared/migrate"
 )
 
 // WorkerOptions configure Workers. Parker is required when queue functions are given; every
@@ -79,7 +80,7 @@ const (
 
 // NewWorkers returns workers that run funcs (one function per queue) and opts.Timers over
 // pool, which may be the runtime role's pool. River's schema must have been migrated
-// (MigrateRiver). Nothing runs before Start. Messages of queues missing from funcs are left
+// (migrate.River). Nothing runs before Start. Messages of queues missing from funcs are left
 // waiting for a Workers that has their function.
 func NewWorkers(pool *pgxpool.Pool, funcs map[Name]funchost.MessageFunc, opts WorkerOptions) (*Workers, error) {
 	if pool == nil {
@@ -132,7 +133,7 @@ func NewWorkers(pool *pgxpool.Pool, funcs map[Name]funchost.MessageFunc, opts Wo
 		// The reindexer runs REINDEX, which only the owner of River's tables may do; the
 		// runtime role would fail at it every night. Reindexing is left to the operator.
 		ReindexerSchedule: river.NeverSchedule(),
-		Schema:            riverSchema,
+		Schema:            migrate.RiverSchema,
 		Workers:           workers,
 	}
 	if opts.RetryBackoff != nil {

@@ -55,8 +55,6 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	_, err := queue.MigrateRiver(ctx, db.OwnerURL)
-	require.NoError(t, err)
 	owner, err := pgxpool.New(ctx, db.OwnerURL)
 	require.NoError(t, err)
 	t.Cleanup(owner.Close)

@@ -1,4 +1,4 @@
-package queue
+package migrate_test
 
 import (
 	"context"
@@ -9,14 +9,19 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/meetingminutes/minutes/shared/dbtest"
+	"github.com/meetingminutes/minutes/shared/migrate"
 )
 
-func TestMigrateRiver(t *testing.T) {
+func TestRiver(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	// Our sets first, as 'handler migrate up' runs them: their default privileges are what
+	// gives minutes_app River's tables.
+	db := dbtest.Empty(t)
 	ctx := t.Context()
+	_, err := migrate.Up(ctx, db.OwnerURL)
+	require.NoError(t, err)
 
-	before, err := RiverStatus(ctx, db.AppURL)
+	before, err := migrate.RiverStatus(ctx, db.AppURL)
 	require.NoError(t, err)
 	require.Zero(t, before.Current)
 	require.NotZero(t, before.Latest)
@@ -28,20 +33,20 @@ func TestMigrateRiver(t *testing.T) {
 	for i := range applied {
 		g.Go(func() error {
 			var err error
-			applied[i], err = MigrateRiver(gctx, db.OwnerURL)
+			applied[i], err = migrate.River(gctx, db.OwnerURL)
 			return err
 		})
 	}
 	require.NoError(t, g.Wait())
 	require.ElementsMatch(t, before.Pending, append(applied[0], applied[1]...))
 
-	again, err := MigrateRiver(ctx, db.OwnerURL)
+	again, err := migrate.River(ctx, db.OwnerURL)
 	require.NoError(t, err)
 	require.Empty(t, again, "nothing pending the second time")
 
-	after, err := RiverStatus(ctx, db.AppURL)
+	after, err := migrate.RiverStatus(ctx, db.AppURL)
 	require.NoError(t, err)
-	require.Equal(t, RiverSchema{Current: before.Latest, Latest: before.Latest}, after)
+	require.Equal(t, migrate.RiverVersions{Current: before.Latest, Latest: before.Latest}, after)
 
 	t.Run("OwnerOwnsAndAppRoleMayUse", func(t *testing.T) {
 		rows, err := db.App.Query(ctx, `
@@ -70,14 +75,14 @@ SELECT c.relname, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner),
 	})
 }
 
-func TestMigrateRiverFailsCleanly(t *testing.T) {
+func TestRiverFailsCleanly(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	_, err := MigrateRiver(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=1&password=hunter2")
+	_, err := migrate.River(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=1&password=hunter2")
 	require.ErrorContains(t, err, "migrate river")
 	require.NotContains(t, err.Error(), "hunter2")
-	_, err = RiverStatus(ctx, "postgres://nobody:hunter2@127.0.0.1:1/none?connect_timeout=1")
+	_, err = migrate.RiverStatus(ctx, "postgres://nobody:hunter2@127.0.0.1:1/none?connect_timeout=1")
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "hunter2")
 }

@@ -1,4 +1,4 @@
-package queue
+package migrate
 
 import (
 	"context"
@@ -11,12 +11,17 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 )
 
-// riverLockID is the session advisory lock MigrateRiver holds, in the same "mm" + number
-// family as the goose sets' locks (shared/migrate: control 1, tenant 2).
+// RiverSchema is the schema holding River's tables (the PostgreSQL queue). It is named
+// explicitly, rather than left to search_path, in the migrator and in every River client
+// (shared/queue), so they always agree.
+const RiverSchema = "public"
+
+// riverLockID is the session advisory lock River holds, in the same "mm" + number family as
+// the goose sets' locks (control 1, tenant 2).
 const riverLockID = int64(0x6d6d_0003)
 
-// RiverSchema is the state of River's schema in a database.
-type RiverSchema struct {
+// RiverVersions is the state of River's schema in a database.
+type RiverVersions struct {
 	// Current is the highest River migration applied (0 when none is).
 	Current int
 	// Latest is the highest River migration this binary carries.
@@ -25,13 +30,13 @@ type RiverSchema struct {
 	Pending []int
 }
 
-// MigrateRiver applies River's pending migrations (its tables river_job, river_leader,
+// River applies River's pending migrations (its tables river_job, river_leader,
 // river_queue, river_migration, …) with River's own migrator, rivermigrate, each in its own
 // transaction, and returns the versions it applied. `handler migrate up` calls it after the
 // goose sets, on the control-plane database (the one DATABASE_URL points at), with the
 // owner's DSN (MIGRATIONS_DATABASE_URL):
 //
-//	applied, err := queue.MigrateRiver(ctx, ownerDSN)
+//	applied, err := migrate.River(ctx, ownerDSN)
 //
 // It must run as the owner role: the tables it creates in schema public are then owned by
 // minutes_owner and, through the default privileges of control migration 00001, minutes_app
@@ -45,7 +50,7 @@ type RiverSchema struct {
 // rivermigrate the schema always matches the River version pinned in go.mod — upgrading River
 // brings its new migrations with it, recorded in River's own river_migration table — and
 // nobody has to remember to dump and renumber River's SQL into migrations/control.
-func MigrateRiver(ctx context.Context, ownerDSN string) ([]int, error) {
+func River(ctx context.Context, ownerDSN string) ([]int, error) {
 	lock, err := pgx.Connect(ctx, ownerDSN)
 	if err != nil {
 		return nil, fmt.Errorf("migrate river: connect: %w", err)
@@ -75,18 +80,18 @@ func MigrateRiver(ctx context.Context, ownerDSN string) ([]int, error) {
 
 // RiverStatus reports River's schema version in the database at dsn without changing
 // anything (for `handler migrate status`). Either role may read it.
-func RiverStatus(ctx context.Context, dsn string) (RiverSchema, error) {
+func RiverStatus(ctx context.Context, dsn string) (RiverVersions, error) {
 	migrator, closeFn, err := newMigrator(ctx, dsn)
 	if err != nil {
-		return RiverSchema{}, err
+		return RiverVersions{}, err
 	}
 	defer closeFn()
 	existing, err := migrator.ExistingVersions(ctx)
 	if err != nil {
-		return RiverSchema{}, fmt.Errorf("river schema status: %w", err)
+		return RiverVersions{}, fmt.Errorf("river schema status: %w", err)
 	}
 	applied := make(map[int]bool, len(existing))
-	var st RiverSchema
+	var st RiverVersions
 	for _, m := range existing {
 		applied[m.Version] = true
 		st.Current = max(st.Current, m.Version)
@@ -114,7 +119,7 @@ func newMigrator(ctx context.Context, dsn string) (*rivermigrate.Migrator[pgx.Tx
 	}
 	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{
 		Logger: slog.New(slog.DiscardHandler),
-		Schema: riverSchema,
+		Schema: RiverSchema,
 	})
 	if err != nil {
 		pool.Close()
