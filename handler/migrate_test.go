@@ -56,6 +56,18 @@ func TestMigrateCommand(t *testing.T) {
 func TestMigrateOnStart(t *testing.T) {
 	t.Parallel()
 	db := dbtest.Empty(t)
+
+	// A licence the gate refuses stops the start before it migrates anything.
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"standalone"}, lookup("PORT", freePort(t), "LISTEN_HOST", "127.0.0.1",
+		"DATABASE_URL", db.AppURL, "MIGRATIONS_DATABASE_URL", db.OwnerURL, "MIGRATE_ON_START", "1",
+		"LICENSE_KEY", "not-a-licence"), &out, &errOut)
+	require.Equal(t, exitUsage, code, errOut.String())
+	require.Contains(t, errOut.String(), "LICENSE_KEY")
+	st, err := migrate.Status(context.Background(), db.OwnerURL, migrate.SetControl)
+	require.NoError(t, err)
+	require.Zero(t, st[0].Current, "nothing migrated under a refused licence")
+
 	env := []string{"DATABASE_URL=" + db.AppURL, "MIGRATIONS_DATABASE_URL=" + db.OwnerURL,
 		"MIGRATE_ON_START=true", "BLOB_DIR=" + t.TempDir()}
 	health := func(p *proc) map[string]any {
@@ -84,8 +96,9 @@ func TestMigrateOnStart(t *testing.T) {
 	require.NotContains(t, again.stdout.String(), "applied 1,", "nothing to apply the second time")
 	require.Equal(t, 0, again.stop(t))
 
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"standalone"}, lookup("PORT", freePort(t), "LISTEN_HOST", "127.0.0.1",
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"standalone"}, lookup("PORT", freePort(t), "LISTEN_HOST", "127.0.0.1",
 		"DATABASE_URL", db.AppURL, "MIGRATE_ON_START", "1",
 		"MIGRATIONS_DATABASE_URL", "postgres://minutes_owner@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"), &out, &errOut)
 	require.Equal(t, exitFailure, code)

@@ -36,15 +36,17 @@ func serve(ctx context.Context, cfg *config.Config, m mode, stdout, stderr io.Wr
 	}
 
 	log := logging.NewSplit(stdout, stderr, cfg.LogLevel)
-	// The schema before anything reads it (the web start-up and the pool's first users).
-	if err := migrateOnStart(ctx, cfg, log); err != nil {
-		return err
-	}
+	// newApp runs the licence gate and opens nothing: a process that may not run stops
+	// before it migrates anything.
 	a, err := newApp(cfg, m, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	// The schema before anything reads it (the web start-up and the pool's first users).
+	if err := migrateOnStart(ctx, cfg, log); err != nil {
+		return err
+	}
 
 	// The port is bound: now the start-up work that touches the database.
 	if err := a.startWeb(ctx); err != nil {
