@@ -43,6 +43,7 @@ func TestRunExitCodesAndOneLineReasons(t *testing.T) {
 		{"migrate without a database", []string{"migrate", "up"}, nil, exitUsage, "", "MIGRATIONS_DATABASE_URL"},
 		{"migrate bad verb", []string{"migrate", "sideways"}, nil, exitUsage, "", "usage: handler migrate up|status"},
 		{"dev auth refuses a public listener", []string{"standalone"}, []string{"DEV_AUTH", "1", "LISTEN_HOST", "0.0.0.0", "PORT", freePort(t)}, exitUsage, "", "DEV_AUTH"},
+		{"self-hosted without a licence refuses a public listener", []string{"standalone"}, []string{"LISTEN_HOST", "0.0.0.0", "PORT", freePort(t)}, exitUsage, "", "LICENSE_KEY: required to serve beyond this machine"},
 		{"port in use is a runtime failure", []string{"standalone"}, []string{"LISTEN_HOST", "127.0.0.1", "PORT", busy}, exitFailure, "", "listen on 127.0.0.1:" + busy},
 	}
 	for _, tt := range cases {
