@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/meetingminutes/minutes/infra/templatecheck"
+	"github.com/meetingminutes/minutes/shared/license"
 )
 
 const placeholderPid = "pid-00000000-0000-0000-0000-000000000000-partnercenter"
@@ -51,6 +52,10 @@ func run(args []string, log io.Writer) error {
 	}
 	if !regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,49}$`).MatchString(*plan) {
 		return fmt.Errorf("-plan %q is not a plan id", *plan)
+	}
+	// The installed app refuses to start on a plan it does not know: never package one.
+	if _, err := license.FromPlan(*plan); err != nil {
+		return fmt.Errorf("-plan %q: %w (shared/license/plans.json lists the plans)", *plan, err)
 	}
 	if *pid == "" {
 		fmt.Fprintln(log, "pack: warning: no -pid (PARTNER_CENTER_PID): the package keeps the all-zero attribution GUID")

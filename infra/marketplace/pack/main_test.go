@@ -44,13 +44,17 @@ func TestPack(t *testing.T) {
 func TestPackRefuses(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
-	for name, args := range map[string][]string{
-		"bad pid":     {"-pid", "not-a-guid"},
-		"bad plan":    {"-plan", "Has Spaces"},
-		"missing app": {"-app", filepath.Join(tmp, "none.zip")},
+	for name, tt := range map[string]struct {
+		args []string
+		want string
+	}{
+		"bad pid":      {[]string{"-pid", "not-a-guid"}, "not a GUID"},
+		"bad plan":     {[]string{"-plan", "Has Spaces"}, "not a plan id"},
+		"unknown plan": {[]string{"-plan", "platinum"}, "plans.json"},
+		"missing app":  {[]string{"-app", filepath.Join(tmp, "none.zip")}, "none.zip"},
 	} {
-		err := run(append([]string{"-dir", "..", "-out", filepath.Join(tmp, name+".zip")}, args...), io.Discard)
-		require.Error(t, err, name)
+		err := run(append([]string{"-dir", "..", "-out", filepath.Join(tmp, name+".zip")}, tt.args...), io.Discard)
+		require.ErrorContains(t, err, tt.want, name)
 		_, statErr := os.Stat(filepath.Join(tmp, name+".zip"))
 		require.True(t, os.IsNotExist(statErr), name)
 	}
