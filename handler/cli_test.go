@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -43,7 +44,6 @@ func TestRunExitCodesAndOneLineReasons(t *testing.T) {
 		{"migrate without a database", []string{"migrate", "up"}, nil, exitUsage, "", "MIGRATIONS_DATABASE_URL"},
 		{"migrate bad verb", []string{"migrate", "sideways"}, nil, exitUsage, "", "usage: handler migrate up|status"},
 		{"dev auth refuses a public listener", []string{"standalone"}, []string{"DEV_AUTH", "1", "LISTEN_HOST", "0.0.0.0", "PORT", freePort(t)}, exitUsage, "", "DEV_AUTH"},
-		{"self-hosted without a licence refuses a public listener", []string{"standalone"}, []string{"LISTEN_HOST", "0.0.0.0", "PORT", freePort(t)}, exitUsage, "", "LICENSE_KEY: required to serve beyond this machine"},
 		{"port in use is a runtime failure", []string{"standalone"}, []string{"LISTEN_HOST", "127.0.0.1", "PORT", busy}, exitFailure, "", "listen on 127.0.0.1:" + busy},
 	}
 	for _, tt := range cases {
@@ -71,4 +71,18 @@ func freePort(t *testing.T) string {
 	require.NoError(t, err)
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// TestUnlicensedPublicStandaloneWarns: standalone without a licence on a non-loopback address
+// starts (evaluation) and warns that self-hosted installs need one; on loopback it does not.
+func TestUnlicensedPublicStandaloneWarns(t *testing.T) {
+	t.Parallel()
+	for host, warned := range map[string]bool{"0.0.0.0": true, "127.0.0.1": false} {
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		var out, errOut bytes.Buffer
+		code := run(ctx, []string{"standalone"}, lookup("LISTEN_HOST", host, "PORT", freePort(t)), &out, &errOut)
+		cancel()
+		require.Equal(t, exitOK, code, "%s: %s", host, errOut.String())
+		require.Equal(t, warned, strings.Contains(out.String()+errOut.String(), "unlicensed"), host)
+	}
 }

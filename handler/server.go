@@ -34,14 +34,14 @@ func serve(ctx context.Context, cfg *config.Config, m mode, stdout, stderr io.Wr
 	if cfg.DevAuth && !isLoopback(ln.Addr()) {
 		return &config.Error{Key: "DEV_AUTH", Reason: "the local sign-in needs a loopback listener (set LISTEN_HOST=127.0.0.1)"}
 	}
-	// Self-hosted is unlocked by a licence: without one, standalone serves this machine only
-	// (make run, trials), never a network.
-	if m == modeStandalone && !isLoopback(ln.Addr()) && !cfg.LicenseKey.IsSet() && cfg.Marketplace.ResourceURI == "" {
-		return &config.Error{Key: "LICENSE_KEY", Reason: fmt.Sprintf(
-			"required to serve beyond this machine (standalone listening on %s); set it, or LISTEN_HOST=127.0.0.1 for local use", ln.Addr())}
-	}
 
 	log := logging.NewSplit(stdout, stderr, cfg.LogLevel)
+	// Self-hosted is unlocked by a licence; without one, standalone still starts (evaluation,
+	// local use) but says so when it serves beyond this machine.
+	if m == modeStandalone && !isLoopback(ln.Addr()) && !cfg.LicenseKey.IsSet() && cfg.Marketplace.ResourceURI == "" {
+		log.Warn("unlicensed: standalone serves beyond this machine without LICENSE_KEY; self-hosted installs need a licence",
+			"addr", ln.Addr().String())
+	}
 	// newApp runs the licence gate and opens nothing: a process that may not run stops
 	// before it migrates anything.
 	a, err := newApp(cfg, m, log)
