@@ -104,7 +104,7 @@ func (h *Handler) billing(w http.ResponseWriter, r *http.Request) error {
 		}
 		data.TrialOver = t.TrialEndsAt != nil && !h.d.Now().Before(*t.TrialEndsAt)
 	}
-	if data.Seats, err = countActiveUsers(r, st); err != nil {
+	if data.Seats, err = store.CountActiveUsers(r.Context(), st); err != nil {
 		return err
 	}
 	if ov, ok := h.d.Billing.(BillingOverview); ok {
@@ -125,26 +125,6 @@ func (h *Handler) billing(w http.ResponseWriter, r *http.Request) error {
 	v := h.newView(r, "Billing", "billing")
 	v.Data = data
 	return h.render(w, status, "billing", v)
-}
-
-// countActiveUsers counts the tenant's active users (the seats in use).
-func countActiveUsers(r *http.Request, st store.Store) (int, error) {
-	n, after := 0, ""
-	for {
-		page, err := st.ListUsers(r.Context(), store.ListUsersParams{Limit: store.MaxLimit, AfterEmail: after})
-		if err != nil {
-			return 0, err
-		}
-		for _, u := range page {
-			if u.Status == store.UserActive {
-				n++
-			}
-		}
-		if len(page) < store.MaxLimit {
-			return n, nil
-		}
-		after = page[len(page)-1].Email
-	}
 }
 
 // checkout serves POST /api/app/billing/checkout (plan=…): off to Stripe Checkout.

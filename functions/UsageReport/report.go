@@ -104,7 +104,7 @@ func (h *Handler) tenant(ctx context.Context, t tenancy.Tenant, at time.Time, su
 		if err != nil {
 			return fmt.Errorf("count active users of tenant %s: %w", t.ID, err)
 		}
-		n, err := activeUsers(ctx, st)
+		n, err := store.CountActiveUsers(ctx, st)
 		if err != nil {
 			return fmt.Errorf("count active users of tenant %s: %w", t.ID, err)
 		}
@@ -123,24 +123,4 @@ func (h *Handler) tenant(ctx context.Context, t tenancy.Tenant, at time.Time, su
 	res, err := billing.ReportUsage(ctx, h.d.DB, h.d.Meters, t.ID, at)
 	sum.Sent += res.Sent
 	return err
-}
-
-// activeUsers counts a tenant's active users.
-func activeUsers(ctx context.Context, st store.Store) (int, error) {
-	n, after := 0, ""
-	for {
-		page, err := st.ListUsers(ctx, store.ListUsersParams{Limit: store.MaxLimit, AfterEmail: after})
-		if err != nil {
-			return 0, err
-		}
-		for _, u := range page {
-			if u.Status == store.UserActive {
-				n++
-			}
-		}
-		if len(page) < store.MaxLimit {
-			return n, nil
-		}
-		after = page[len(page)-1].Email
-	}
 }

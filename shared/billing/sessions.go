@@ -187,21 +187,9 @@ func (s *Sessions) Portal(ctx context.Context, tenant tenancy.ID) (string, error
 
 // SeatsInUse counts a tenant's taken seats: active users plus invitations pending at now.
 func SeatsInUse(ctx context.Context, st store.Store, now time.Time) (int, error) {
-	n, after := 0, ""
-	for {
-		page, err := st.ListUsers(ctx, store.ListUsersParams{Limit: store.MaxLimit, AfterEmail: after})
-		if err != nil {
-			return 0, fmt.Errorf("count seats: %w", err)
-		}
-		for _, u := range page {
-			if u.Status == store.UserActive {
-				n++
-			}
-		}
-		if len(page) < store.MaxLimit {
-			break
-		}
-		after = page[len(page)-1].Email
+	n, err := store.CountActiveUsers(ctx, st)
+	if err != nil {
+		return 0, fmt.Errorf("count seats: %w", err)
 	}
 	inv, err := st.ListInvitations(ctx, store.ListInvitationsParams{Limit: store.MaxLimit, PendingAt: now})
 	if err != nil {

@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/meetingminutes/minutes/shared/store"
+	"github.com/meetingminutes/minutes/shared/tenancy"
 )
 
 func TestCreateUser(t *testing.T) {
@@ -233,4 +235,24 @@ func TestTouchUser(t *testing.T) {
 	require.True(t, got.LastSeenAt.Equal(at))
 	_, other := b.newTenant(t)
 	requireErrorIs(t, other.TouchUser(b.ctx, u.ID, at), store.ErrNotFound)
+}
+
+// TestCountActiveUsers: every active user counts, across more than one page; a disabled one
+// and another tenant's do not.
+func TestCountActiveUsers(t *testing.T) {
+	t.Parallel()
+	st, b := setup(t)
+	for range store.MaxLimit + 3 {
+		createUser(t, st, nil)
+	}
+	disabled := createUser(t, st, nil)
+	_, other := b.newTenant(t)
+	createUser(t, other, nil)
+	require.NoError(t, tenancy.WithTx(b.ctx, b.db.App, b.tenant, func(tx pgx.Tx) error {
+		_, err := tx.Exec(b.ctx, `UPDATE users SET status = 'disabled' WHERE id = $1`, disabled.ID)
+		return err
+	}))
+	n, err := store.CountActiveUsers(b.ctx, st)
+	require.NoError(t, err)
+	require.Equal(t, store.MaxLimit+3, n)
 }
