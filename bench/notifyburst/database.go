@@ -17,10 +17,12 @@ import (
 	"github.com/meetingminutes/minutes/shared/graphhook"
 	"github.com/meetingminutes/minutes/shared/queue"
 	"github.com/meetingminutes/minutes/shared/tenancy"
+
+	"github.com/meetingminutes/minutes/shared/migrate"
 )
 
 const (
-	ownerRole = "minutes_owner"
+	ownerRole = migrate.OwnerRole
 	appRole   = "minutes_app"
 )
 
@@ -60,18 +62,9 @@ func openScratch(ctx context.Context, cfg config) (*scratch, error) {
 		admin.Close(ctx)
 		return nil, errors.New("-db must connect as a superuser: it creates the roles and reads every tenant's rows")
 	}
-	if _, err := admin.Exec(ctx, `DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'minutes_owner') THEN
-        CREATE ROLE minutes_owner LOGIN NOSUPERUSER CREATEROLE;
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
-                      WHERE rolname = 'minutes_owner' AND rolcanlogin AND rolcreaterole) THEN
-        ALTER ROLE minutes_owner LOGIN CREATEROLE;
-    END IF;
-END
-$$`); err != nil {
+	if err := migrate.EnsureOwnerRole(ctx, admin); err != nil {
 		admin.Close(ctx)
-		return nil, fmt.Errorf("ensure role %s: %w", ownerRole, err)
+		return nil, err
 	}
 	ident := pgx.Identifier{s.name}.Sanitize()
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {

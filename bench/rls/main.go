@@ -54,7 +54,7 @@ import (
 const goalRatio = 1.10
 
 const (
-	ownerRole = "minutes_owner"
+	ownerRole = migrate.OwnerRole
 	appRole   = "minutes_app"
 
 	// recentQuery is the portal's list of a tenant's recent meetings; under RLS the policy
@@ -118,7 +118,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if !isSuper {
 		return errors.New("-db must connect as a superuser: the baseline needs a role that bypasses RLS")
 	}
-	if err := ensureOwner(ctx, admin); err != nil {
+	if err := migrate.EnsureOwnerRole(ctx, admin); err != nil {
 		return err
 	}
 
@@ -368,8 +368,12 @@ func explain(ctx context.Context, rls, base *variant, id uuid.UUID) error {
 // load registers the tenants and inserts meetings per tenant as the owner, on two connections.
 func load(ctx context.Context, ownerURL string, tenants []uuid.UUID, perTenant int) (time.Duration, error) {
 	start := time.Now()
-	if err := pgkit.ExecOnce(ctx, ownerURL,
-		"INSERT INTO tenants (id, name, plan) SELECT t, 'tenant ' || left(t::text, 8), 'pro' FROM unnest($1::uuid[]) t", tenants); err != nil {
+	// tenants is under forced RLS: rows are registered on the registry path, as
+	// tenancy.Registry does (app.registry, local to the transaction).
+	if err := pgkit.ExecOnce(ctx, ownerURL, `
+WITH registry AS MATERIALIZED (SELECT set_config('app.registry', 'on', true))
+INSERT INTO tenants (id, name, plan)
+SELECT t, 'tenant ' || left(t::text, 8), 'pro' FROM registry, unnest($1::uuid[]) t`, tenants); err != nil {
 		return 0, fmt.Errorf("register tenants: %w", err)
 	}
 	// One tenant's meetings: starts over the last two years, 2% not scheduled (NULL, sorted
@@ -424,25 +428,6 @@ func load(ctx context.Context, ownerURL string, tenants []uuid.UUID, perTenant i
 		return 0, fmt.Errorf("load meetings: %w", err)
 	}
 	return time.Since(start), nil
-}
-
-// ensureOwner creates minutes_owner (LOGIN CREATEROLE, what migrations need to create
-// minutes_app) or gives it those attributes.
-func ensureOwner(ctx context.Context, admin *pgx.Conn) error {
-	_, err := admin.Exec(ctx, `DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'minutes_owner') THEN
-        CREATE ROLE minutes_owner LOGIN NOSUPERUSER CREATEROLE;
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
-                      WHERE rolname = 'minutes_owner' AND rolcanlogin AND rolcreaterole) THEN
-        ALTER ROLE minutes_owner LOGIN CREATEROLE;
-    END IF;
-END
-$$`)
-	if err != nil {
-		return fmt.Errorf("ensure role %s: %w", ownerRole, err)
-	}
-	return nil
 }
 
 func mean(ds []time.Duration) time.Duration {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/meetingminutes/minutes/shared/migrate"
 )
 
 func main() {
@@ -47,11 +49,8 @@ func prepare(super, name string) (owner, app string, err error) {
 	}
 	defer conn.Close(ctx)
 	// minutes_owner needs CREATEROLE once, for the migration that creates minutes_app.
-	if _, err := conn.Exec(ctx, `DO $$ BEGIN
-		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'minutes_owner') THEN
-			CREATE ROLE minutes_owner LOGIN NOSUPERUSER CREATEROLE;
-		END IF; END $$`); err != nil && !duplicate(err) {
-		return "", "", fmt.Errorf("create role minutes_owner: %w", err)
+	if err := migrate.EnsureOwnerRole(ctx, conn); err != nil {
+		return "", "", err
 	}
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {

@@ -22,7 +22,7 @@ import (
 
 const (
 	// OwnerRole owns every object and runs migrations.
-	OwnerRole = "minutes_owner"
+	OwnerRole = migrate.OwnerRole
 	// AppRole is the runtime role the App pool connects as.
 	AppRole = "minutes_app"
 
@@ -146,23 +146,15 @@ func setup(ctx context.Context, t testing.TB) *pgxpool.Pool {
 	return process.admin
 }
 
-// ensureRoles creates minutes_owner when missing (and gives it LOGIN and CREATEROLE when it
-// lacks them), and minutes_app as the migrations would, so that Empty's App pool can connect
+// ensureRoles creates minutes_owner (migrate.EnsureOwnerRole) and minutes_app as the migrations would, so that Empty's App pool can connect
 // before any migration ran on a new cluster. The caller holds the advisory lock; the exception
 // handlers cover a process that does not (a migration creating minutes_app).
 func ensureRoles(ctx context.Context, conn *pgx.Conn) error {
+	if err := migrate.EnsureOwnerRole(ctx, conn); err != nil {
+		return err
+	}
 	const q = `DO $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'minutes_owner') THEN
-        BEGIN
-            CREATE ROLE minutes_owner LOGIN NOSUPERUSER CREATEROLE;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL;
-        END;
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
-                      WHERE rolname = 'minutes_owner' AND rolcanlogin AND rolcreaterole) THEN
-        ALTER ROLE minutes_owner LOGIN CREATEROLE;
-    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'minutes_app') THEN
         BEGIN
             CREATE ROLE minutes_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
@@ -173,7 +165,7 @@ BEGIN
 END
 $$`
 	if _, err := conn.Exec(ctx, q); err != nil {
-		return fmt.Errorf("create roles %s and %s: %w", OwnerRole, AppRole, err)
+		return fmt.Errorf("create role %s: %w", AppRole, err)
 	}
 	return nil
 }
