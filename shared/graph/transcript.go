@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -37,14 +38,20 @@ func (c *Client) Transcripts(ctx context.Context, organizerID UserID, meetingID 
 		return nil, errors.New("list transcripts: organizer and meeting IDs are required")
 	}
 	b := c.sdk.Users().ByUserId(string(organizerID)).OnlineMeetings().ByOnlineMeetingId(string(meetingID)).Transcripts()
+	return listTranscripts(ctx, b, fmt.Sprintf("list transcripts of meeting %s of organizer %s", meetingID, organizerID))
+}
+
+// listTranscripts gets b's callTranscript collection, following @odata.nextLink up to
+// maxTranscriptPages pages; what names the listing in errors.
+func listTranscripts(ctx context.Context, b *users.ItemOnlineMeetingsItemTranscriptsRequestBuilder, what string) ([]Transcript, error) {
 	var out []Transcript
 	for page := 0; ; page++ {
 		if page == maxTranscriptPages {
-			return nil, errors.New("list transcripts: too many pages")
+			return nil, fmt.Errorf("%s: too many pages", what)
 		}
 		resp, err := b.Get(ctx, nil)
 		if err != nil {
-			return nil, wrap(err, "list transcripts of meeting %s of organizer %s", meetingID, organizerID)
+			return nil, wrap(err, "%s", what)
 		}
 		for _, t := range resp.GetValue() {
 			if t != nil {
@@ -108,24 +115,5 @@ func (c *Client) TranscriptsSince(ctx context.Context, organizerID UserID, since
 	raw := c.pathURL("users", org, "onlineMeetings") + "/getAllTranscripts(meetingOrganizerUserId='" +
 		url.PathEscape(strings.ReplaceAll(org, "'", "''")) + "',startDateTime=" + since.UTC().Format(time.RFC3339) + ")"
 	b := c.sdk.Users().ByUserId(org).OnlineMeetings().ByOnlineMeetingId("getAllTranscripts").Transcripts().WithUrl(raw)
-	var out []Transcript
-	for page := 0; ; page++ {
-		if page == maxTranscriptPages {
-			return nil, errors.New("list transcripts since: too many pages")
-		}
-		resp, err := b.Get(ctx, nil)
-		if err != nil {
-			return nil, wrap(err, "list transcripts of organizer %s since %s", organizerID, since.UTC().Format(time.RFC3339))
-		}
-		for _, t := range resp.GetValue() {
-			if t != nil {
-				out = append(out, transcript(t))
-			}
-		}
-		next := deref(resp.GetOdataNextLink())
-		if next == "" {
-			return out, nil
-		}
-		b = b.WithUrl(next)
-	}
+	return listTranscripts(ctx, b, fmt.Sprintf("list transcripts of organizer %s since %s", organizerID, since.UTC().Format(time.RFC3339)))
 }
